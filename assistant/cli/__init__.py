@@ -1,0 +1,23 @@
+"""The `shopassist` command line. Each command group lives in its own module."""
+
+from __future__ import annotations
+
+import typer
+
+from assistant.cli import eval as eval_cmds
+from assistant.cli import ingest as ingest_cmds
+from assistant.cli import store as store_cmds
+
+app = typer.Typer(
+    help="ShopAssist: a grounded shopping assistant that runs offline on one machine.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(ingest_cmds.app, name="ingest")
+app.add_typer(eval_cmds.app, name="eval")
+store_cmds.register(app)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,92 @@
+"""`shopassist ingest products|events|orders FILE`, `ingest policies DIR`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from assistant.cli.common import emit_json, fail, open_store_or_exit
+
+app = typer.Typer(help="Load catalog, events, orders and policies into the store.",
+                  no_args_is_help=True)  # fmt: skip
+
+MapOpt = typer.Option(None, "--map", help="canonical=column, e.g. --map title=product_name (repeat).")
+FormatOpt = typer.Option(None, "--format", help="csv | tsv | jsonl | parquet (default: extension).")
+JsonOpt = typer.Option(False, "--json", help="Print the counts as one JSON document.")
+
+
+def _mapping(pairs: list[str] | None) -> dict | None:
+    if not pairs:
+        return None
+    from retrieval.readers import parse_mapping
+
+    try:
+        return parse_mapping(pairs)
+    except ValueError as exc:
+        fail(str(exc))
+
+
+def _run(kind: str, fn, path: Path, as_json: bool, **kwargs) -> None:
+    from retrieval.types import InputFileError
+
+    store = open_store_or_exit()
+    try:
+        report = fn(store, path, progress=not as_json, **kwargs)
+    except InputFileError as exc:
+        fail(str(exc))
+    if as_json:
+        emit_json(report.to_dict())
+        return
+    typer.echo(
+        f"{kind}: read {report.read}, inserted {report.inserted}, updated {report.updated}, "
+        f"unchanged {report.unchanged}, rejected {report.rejected}"
+        + (f", deleted {report.deleted}" if report.deleted else "")
+        + f" ({report.seconds:.1f}s)"
+    )
+    for warning in report.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    if report.rejects_file:
+        typer.echo(f"rejected rows with line numbers and reasons: {report.rejects_file}")
+
+
+@app.command()
+def products(
+    file: Path = typer.Argument(..., help="Catalog file: CSV, TSV, JSONL or Parquet."),
+    map_: list[str] = MapOpt,
+    fmt: str = FormatOpt,
+    delete_missing: bool = typer.Option(False, help="Delete products absent from the file."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Validate, embed and upsert products; unchanged rows are not re-embedded."""
+    from retrieval.ingest import ingest_products
+
+    _run("products", ingest_products, file, as_json, fmt=fmt, mapping=_mapping(map_),
+         delete_missing=delete_missing)  # fmt: skip
+
+
+@app.command()
+def events(file: Path = typer.Argument(...), map_: list[str] = MapOpt, fmt: str = FormatOpt,
+           as_json: bool = JsonOpt) -> None:  # fmt: skip
+    """Load user events (views, carts, purchases, …) into SQL and the user_history collection."""
+    from retrieval.events import ingest_events
+
+    _run("events", ingest_events, file, as_json, fmt=fmt, mapping=_mapping(map_))
+
+
+@app.command()
+def orders(file: Path = typer.Argument(...), map_: list[str] = MapOpt, fmt: str = FormatOpt,
+           as_json: bool = JsonOpt) -> None:  # fmt: skip
+    """Load order lines (order_id, user_id, product_id, status, dates)."""
+    from retrieval.events import ingest_orders
+
+    _run("orders", ingest_orders, file, as_json, fmt=fmt, mapping=_mapping(map_))
+
+
+@app.command()
+def policies(folder: Path = typer.Argument(..., help="Folder of Markdown policy/FAQ files."),
+             as_json: bool = JsonOpt) -> None:  # fmt: skip
+    """Chunk Markdown policies by heading into the policies collection (counts are per chunk)."""
+    from retrieval.events import ingest_policies
+
+    _run("policies", ingest_policies, folder, as_json)

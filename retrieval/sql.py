@@ -1,0 +1,62 @@
+"""Events and orders in SQL (SQLite WAL by default; any SQLAlchemy URL). Times are naive UTC."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+)
+from sqlalchemy.engine import Engine
+
+metadata = MetaData()
+
+events = Table(
+    "events",
+    metadata,
+    Column("event_key", String(40), primary_key=True),  # content hash: re-ingest adds nothing
+    Column("user_id", String(128), nullable=False, index=True),
+    Column("product_id", String(128), index=True),
+    Column("event", String(16), nullable=False),
+    Column("ts", DateTime(), nullable=False, index=True),
+    Column("quantity", Integer),
+    Column("rating", Float),
+    Column("query", Text),
+    Column("text", Text),
+)
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("order_id", String(64), primary_key=True),
+    Column("product_id", String(128), primary_key=True),
+    Column("user_id", String(128), nullable=False, index=True),
+    Column("quantity", Integer, nullable=False, default=1),
+    Column("status", String(16), nullable=False),
+    Column("ordered_at", DateTime(), nullable=False),
+    Column("delivered_at", DateTime()),
+)
+
+
+def make_engine(url: str) -> Engine:
+    """An engine; SQLite gets WAL and a busy timeout so a reader never blocks the writer."""
+    is_sqlite = url.startswith("sqlite")
+    engine = create_engine(url, connect_args={"timeout": 30} if is_sqlite else {})
+    if is_sqlite:
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn, _record):  # pragma: no cover - driver hook
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+    metadata.create_all(engine)
+    return engine

@@ -1,0 +1,47 @@
+"""Shared test setup: offline models, one model cache per session, real data when present."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+def shared_file(*parts: str) -> Path:
+    """A file under ../shared/data, or skip the test with the reason."""
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"real evaluation data not present: {path} (see ../shared/data/README.md)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    """The real bundled MiniLM, loaded once per test session."""
+    from retrieval.embeddings import get_embedder
+
+    return get_embedder()
+
+
+@pytest.fixture
+def store_config(tmp_path):
+    """A fresh persistent store in a temporary data dir."""
+    from retrieval.store import StoreConfig
+
+    return StoreConfig(data_dir=tmp_path / "data")
+
+
+@pytest.fixture
+def store(store_config, embedder):
+    """A real store (Chroma PersistentClient + SQLite) in a temporary data dir."""
+    from retrieval.store import open_store
+
+    return open_store(store_config, embedder)
