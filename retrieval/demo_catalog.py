@@ -64,8 +64,9 @@ BRANDS: dict[str, tuple[str, float, tuple[str, ...]]] = {
 
 
 def _sub(top, noun, band, attrs, title, desc, queries, **more) -> dict[str, Any]:
-    return dict(top=top, noun=noun, band=band, attrs=attrs, title=title, desc=desc,
-                queries=queries, **more)  # fmt: skip
+    return dict(
+        top=top, noun=noun, band=band, attrs=attrs, title=title, desc=desc, queries=queries, **more
+    )
 
 
 # Subcategory -> template. attrs are stored (None = generated author); extras only feed the text;
@@ -77,7 +78,7 @@ SUBCATS: dict[str, dict[str, Any]] = {
         "{brand} {capacity_l}L {Color} {Material} Kettle",
         ["A {capacity_l} litre {material} kettle in {color}.",
          "The {watts}W element boils a full jug in about {boil_min} minutes.",
-         "It has {feature}.", "Cordless 360-degree base with auto shut-off and boil-dry protection.",
+         "It has {feature}.", "Cordless 360-degree base with auto shut-off and dry-boil cut-out.",
          "A washable limescale filter keeps your tea clear."],
         ["{color} kettle", "{material} kettle", "quiet kettle", "kettle under £{budget}",
          "1.7 litre kettle", "fast boil kettle"],
@@ -86,10 +87,10 @@ SUBCATS: dict[str, dict[str, Any]] = {
                             "variable temperatures for green tea", "an illuminated water window"]}),
     "Coffee Makers": _sub("Kitchen", "coffee maker", (30, 350),
         {"type": ["espresso machine", "filter coffee maker", "bean-to-cup machine", "pod machine"],
-         "color": ["black", "white", "red", "cream", "grey"], "cups": [1, 2, 6, 10, 12]},
+         "color": ["black", "white", "red", "cream", "grey"], "cups": [2, 4, 8, 10, 12]},
         "{brand} {model} {Color} {Type}",
-        ["The {model} is a {type} that makes up to {cups} cups at a time.",
-         "{Feature}.", "Removable {tank_l} litre water tank and a drip tray that lifts out.",
+        ["The {model} is a {type} that brews up to {cups} cups at a time.",
+         "{feature}.", "Removable {tank_l} litre water tank and a drip tray that lifts out.",
          "Descaling alert and auto-off after 20 minutes.", "Finished in {color} with steel trim."],
         ["espresso machine", "bean to cup coffee machine", "coffee maker with milk frother",
          "filter coffee machine", "coffee machine under £{budget}", "{color} coffee machine"],
@@ -139,7 +140,7 @@ SUBCATS: dict[str, dict[str, Any]] = {
                  "org_desc": ("organic", {True: ", certified organic", False: ""})}),
     "Chocolate": _sub("Food & Drink", "chocolate", (2, 20),
         {"cocoa_pct": [35, 54, 70, 85], "flavour": ["sea salt", "orange", "hazelnut",
-         "raspberry", "plain", "chilli"], "weight_g": [100, 200]},
+         "raspberry", "salted caramel", "chilli"], "weight_g": [100, 200]},
         "{brand} {cocoa_pct}% {Flavour} Chocolate {weight_g}g",
         ["A {weight_g}g bar of {cocoa_pct}% cocoa chocolate with {flavour}.",
          "Made with single-estate cocoa.", "Vegan friendly and gluten free.", "A lovely gift."],
@@ -176,7 +177,7 @@ SUBCATS: dict[str, dict[str, Any]] = {
         {"type": ["over-ear", "on-ear", "in-ear"], "color": ["black", "white", "navy", "sage"],
          "battery_h": [20, 30, 40, 60], "noise_cancelling": [True, False]},
         "{brand} {model} {Type} {Nc} Headphones, {Color}",
-        ["{Type} wireless headphones with up to {battery_h} hours of battery.", "{Nc_desc}.",
+        ["{type} wireless headphones with up to {battery_h} hours of battery.", "{nc_desc}.",
          "Bluetooth 5.3 with multipoint pairing.", "USB-C fast charge: 10 minutes for 3 hours.",
          "Built-in microphones for clear calls."],
         ["noise cancelling headphones", "wireless earbuds", "headphones for running",
@@ -213,7 +214,7 @@ SUBCATS: dict[str, dict[str, Any]] = {
         {"size": SIZES, "color": COLORS, "fit": ["men's", "women's"],
          "type": ["rain jacket", "puffer jacket", "fleece jacket", "softshell jacket"]},
         "{brand} {Fit} {Color} {Type}, {size}",
-        ["A {fit} {type} in {color}, size {size}.", "{Detail}.", "Two zipped hand pockets.",
+        ["A {fit} {type} in {color}, size {size}.", "{detail}.", "Two zipped hand pockets.",
          "Packs into its own pocket."],
         ["waterproof jacket", "{color} rain jacket", "women's puffer jacket", "fleece size {size}"],
         extras={"detail": ["fully taped seams keep the rain out", "recycled down-free insulation",
@@ -237,7 +238,7 @@ SUBCATS: dict[str, dict[str, Any]] = {
         {"size_uk": [5, 6, 7, 8, 9, 10, 11, 12], "color": COLORS, "fit": ["men's", "women's"],
          "support": ["neutral", "stability", "trail", "cushioned"], "weight_g": [220, 260, 300]},
         "{brand} {model} {Fit} {Support} Running Shoes, {Color}, UK {size_uk}",
-        ["{Support_desc}.", "{drop_mm}mm drop and a {weight_g}g weight (UK 8).",
+        ["{support_desc}.", "{drop_mm}mm drop and a {weight_g}g weight (UK 8).",
          "Breathable engineered mesh upper.", "Reflective details for early runs."],
         ["running shoes for flat feet", "trail running shoes", "cushioned running shoes",
          "women's running shoes size {size_uk}", "{color} trainers"],
@@ -300,7 +301,7 @@ SUBCATS: dict[str, dict[str, Any]] = {
         {"format": ["hardback", "paperback"], "pages": [192, 256, 320], "author": None,
          "theme": ["vegetarian", "weeknight", "baking", "one-pot", "Italian", "air fryer"]},
         "The {badj} {bnoun}: {n} {Theme} Recipes by {author}",
-        ["{n} {theme} recipes by {author}.", "{Format}, {pages} pages.",
+        ["{n} {theme} recipes by {author}.", "{format}, {pages} pages.",
          "Photographed step by step.", "Shopping lists for each week."],
         ["vegetarian cookbook", "baking book", "air fryer recipes", "cookbook gift"],
         brands=["Larder Press", "Bramble & Finch", "Paperkite"],
@@ -311,7 +312,7 @@ SUBCATS: dict[str, dict[str, Any]] = {
         {"genre": ["crime", "fantasy", "literary fiction", "thriller", "historical fiction"],
          "format": ["hardback", "paperback"], "pages": [288, 352, 416], "author": None},
         "The {fnoun} of {place}: A {Genre} Novel by {author}",
-        ["A {genre} novel by {author}.", "{Format}, {pages} pages.",
+        ["A {genre} novel by {author}.", "{format}, {pages} pages.",
          "A Sunday Times bestseller.", "Soon to be a series."],
         ["crime novel", "fantasy book", "thriller paperback", "book club fiction"],
         brands=["Quillfield Books", "Bramble & Finch", "Paperkite"],
@@ -399,11 +400,11 @@ REPEAT_SUBS = {"Coffee Beans", "Tea"}  # bought again every few weeks
 MULTI_QTY_SUBS = {"Coffee Beans", "Tea", "Chocolate", "Running Socks", "Seeds"}
 
 REVIEWS = {
-    "good": ["Love this {noun}, works perfectly.", "Great quality for the price.",
-             "Exactly as described and arrived quickly.", "Would buy this {noun} again."],
+    "good": ["Really happy with the {noun}.", "Great quality for the price.",
+             "Exactly as described and arrived quickly.", "Would buy again."],
     "ok": ["Decent {noun}, does the job.", "Fine, but smaller than I expected.",
            "Good value, nothing special."],
-    "bad": ["Stopped working after two weeks.", "Poor quality, sent it back.",
+    "bad": ["Disappointing {noun}, not worth the money.", "Poor quality, would not buy again.",
             "Not as pictured, disappointed."],
 }  # fmt: skip
 
@@ -426,8 +427,15 @@ POLICY_FACTS: dict[str, Any] = {
     "cancellable_statuses": ["placed", "processing"],
     "warranty_years_electronics": 2,
     "warranty_years_default": 1,
-    "payment_methods": ["Visa", "Mastercard", "American Express", "PayPal", "Apple Pay",
-                        "Google Pay", "Brightfield gift cards"],  # fmt: skip
+    "payment_methods": [
+        "Visa",
+        "Mastercard",
+        "American Express",
+        "PayPal",
+        "Apple Pay",
+        "Google Pay",
+        "Brightfield gift cards",
+    ],
     "gift_card_validity_months": 24,
 }
 
@@ -548,8 +556,12 @@ years for electronics, {warranty_years_default} year for everything else.
 def policy_documents() -> dict[str, str]:
     """The policy Markdown files, filled in from POLICY_FACTS."""
     f = dict(POLICY_FACTS)
-    for key in ("return_label_fee", "free_shipping_threshold", "standard_shipping_fee",
-                "express_shipping_fee"):  # fmt: skip
+    for key in (
+        "return_label_fee",
+        "free_shipping_threshold",
+        "standard_shipping_fee",
+        "express_shipping_fee",
+    ):
         f[key] = money(f[key])
     f["non_returnable"] = " and ".join(f["non_returnable_if_opened"])
     methods = f["payment_methods"]

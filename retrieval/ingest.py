@@ -58,7 +58,8 @@ def upsert_products(store, products: list[Product], progress: bool = False) -> d
     """Insert/update products by content hash; embeds only new or re-worded ones."""
     plan = store.plan_products(products)
     store.write_products(plan["meta"])  # metadata-only changes keep their embeddings
-    to_embed = plan["new"] + plan["reembed"]
+    # Globally length-sorted, so each batch pads little (the order of writes doesn't matter).
+    to_embed = sorted(plan["new"] + plan["reembed"], key=lambda p: len(p.embedding_text()))
     bar = _progress(len(to_embed), "embedding", progress)
     with ThreadPoolExecutor(max_workers=1) as writer:
         pending = None

@@ -1,0 +1,65 @@
+"""Ingest throughput on the 10k toys file: ShopAssist vs a plain encode + collection.add loop.
+
+Run: .venv/bin/python benchmarks/ingest_bench.py
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+from common import TOYS_MAP, need_toys, table
+
+
+def plain(products, embedder, folder: Path) -> float:
+    """SentenceTransformer.encode(batch_size=64), then collection.add in batches of 5,000."""
+    import chromadb
+    from chromadb.config import Settings
+
+    t0 = time.perf_counter()
+    model = embedder._load()
+    texts = [p.embedding_text() for p in products]
+    vecs = model.encode(texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
+    client = chromadb.PersistentClient(str(folder), settings=Settings(anonymized_telemetry=False))
+    col = client.create_collection("plain", configuration={"hnsw": {"space": "cosine"}})
+    for s in range(0, len(texts), 5000):
+        col.add(ids=[p.product_id for p in products[s : s + 5000]], embeddings=vecs[s : s + 5000],
+                documents=texts[s : s + 5000])  # fmt: skip
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    from retrieval.catalog import read_products
+    from retrieval.embeddings import get_embedder
+    from retrieval.ingest import ingest_products
+    from retrieval.store import StoreConfig, open_store
+
+    path = need_toys()
+    embedder = get_embedder()
+    embedder.encode(["warm up"])
+    products = read_products(path, mapping=TOYS_MAP).products
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        t_plain = plain(products, embedder, Path(tmp) / "plain")
+        rows.append({"path": "plain encode(64) + add(5000)", "seconds": t_plain,
+                     "products/s": len(products) / t_plain})  # fmt: skip
+        store = open_store(StoreConfig(data_dir=Path(tmp) / "sa"), embedder)
+        t0 = time.perf_counter()
+        first = ingest_products(store, path, mapping=TOYS_MAP)
+        t_first = time.perf_counter() - t0
+        rows.append({"path": "shopassist ingest (fresh store, validation included)",
+                     "seconds": t_first, "products/s": first.read / t_first})  # fmt: skip
+        t0 = time.perf_counter()
+        again = ingest_products(store, path, mapping=TOYS_MAP)
+        t_again = time.perf_counter() - t0
+        rows.append({"path": f"shopassist re-ingest (unchanged {again.unchanged}, embedded "
+                             f"{again.embedded})", "seconds": t_again,
+                     "products/s": again.read / t_again})  # fmt: skip
+    print(table(rows))
+    print(f"\nfresh ingest speed-up vs plain: {t_plain / t_first:.2f}x; "
+          f"re-ingest vs plain: {t_plain / t_again:.1f}x")
+
+
+if __name__ == "__main__":
+    main()
