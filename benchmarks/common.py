@@ -14,10 +14,15 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 TOYS = REPO.parent / "shared" / "data" / "amazon_uk_toys" / "products.csv"
 TOYS_MAP = {
-    "product_id": "uniq_id", "title": "product_name", "category": "amazon_category_and_sub_category",
-    "brand": "manufacturer", "price": "price_gbp", "in_stock": "number_available_in_stock",
-    "review_count": "number_of_reviews", "rating": "average_rating",
-}  # fmt: skip
+    "product_id": "uniq_id",
+    "title": "product_name",
+    "category": "amazon_category_and_sub_category",
+    "brand": "manufacturer",
+    "price": "price_gbp",
+    "in_stock": "number_available_in_stock",
+    "review_count": "number_of_reviews",
+    "rating": "average_rating",
+}
 
 
 def need_toys() -> Path:
@@ -34,6 +39,9 @@ def table(rows: list[dict]) -> str:
     cols = list(rows[0])
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for r in rows:
-        lines.append("| " + " | ".join(f"{r[c]:.2f}" if isinstance(r[c], float) else str(r[c])
-                                       for c in cols) + " |")  # fmt: skip
+        lines.append(
+            "| "
+            + " | ".join(f"{r[c]:.2f}" if isinstance(r[c], float) else str(r[c]) for c in cols)
+            + " |"
+        )
     return "\n".join(lines)

@@ -24,8 +24,11 @@ def plain(products, embedder, folder: Path) -> float:
     client = chromadb.PersistentClient(str(folder), settings=Settings(anonymized_telemetry=False))
     col = client.create_collection("plain", configuration={"hnsw": {"space": "cosine"}})
     for s in range(0, len(texts), 5000):
-        col.add(ids=[p.product_id for p in products[s : s + 5000]], embeddings=vecs[s : s + 5000],
-                documents=texts[s : s + 5000])  # fmt: skip
+        col.add(
+            ids=[p.product_id for p in products[s : s + 5000]],
+            embeddings=vecs[s : s + 5000],
+            documents=texts[s : s + 5000],
+        )
     return time.perf_counter() - t0
 
 
@@ -42,23 +45,40 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         t_plain = plain(products, embedder, Path(tmp) / "plain")
-        rows.append({"path": "plain encode(64) + add(5000)", "seconds": t_plain,
-                     "products/s": len(products) / t_plain})  # fmt: skip
+        rows.append(
+            {
+                "path": "plain encode(64) + add(5000)",
+                "seconds": t_plain,
+                "products/s": len(products) / t_plain,
+            }
+        )
         store = open_store(StoreConfig(data_dir=Path(tmp) / "sa"), embedder)
         t0 = time.perf_counter()
         first = ingest_products(store, path, mapping=TOYS_MAP)
         t_first = time.perf_counter() - t0
-        rows.append({"path": "shopassist ingest (fresh store, validation included)",
-                     "seconds": t_first, "products/s": first.read / t_first})  # fmt: skip
+        rows.append(
+            {
+                "path": "shopassist ingest (fresh store, validation included)",
+                "seconds": t_first,
+                "products/s": first.read / t_first,
+            }
+        )
         t0 = time.perf_counter()
         again = ingest_products(store, path, mapping=TOYS_MAP)
         t_again = time.perf_counter() - t0
-        rows.append({"path": f"shopassist re-ingest (unchanged {again.unchanged}, embedded "
-                             f"{again.embedded})", "seconds": t_again,
-                     "products/s": again.read / t_again})  # fmt: skip
+        rows.append(
+            {
+                "path": f"shopassist re-ingest (unchanged {again.unchanged}, embedded "
+                f"{again.embedded})",
+                "seconds": t_again,
+                "products/s": again.read / t_again,
+            }
+        )
     print(table(rows))
-    print(f"\nfresh ingest speed-up vs plain: {t_plain / t_first:.2f}x; "
-          f"re-ingest vs plain: {t_plain / t_again:.1f}x")
+    print(
+        f"\nfresh ingest speed-up vs plain: {t_plain / t_first:.2f}x; "
+        f"re-ingest vs plain: {t_plain / t_again:.1f}x"
+    )
 
 
 if __name__ == "__main__":

@@ -39,10 +39,18 @@ def build(size: int, products, vectors, folder: Path, embedder):
     store = open_store(StoreConfig(data_dir=folder), embedder)
     rng = np.random.default_rng(0)
     for rep in range(size // len(products)):
-        batch = products if rep == 0 else [
-            replace(p, product_id=f"{p.product_id}-r{rep}",
-                    price=None if p.price is None else round(p.price * rng.uniform(0.8, 1.2), 2))
-            for p in products]  # fmt: skip
+        batch = (
+            products
+            if rep == 0
+            else [
+                replace(
+                    p,
+                    product_id=f"{p.product_id}-r{rep}",
+                    price=None if p.price is None else round(p.price * rng.uniform(0.8, 1.2), 2),
+                )
+                for p in products
+            ]
+        )
         vecs = vectors if rep == 0 else vectors + rng.normal(0, 0.02, vectors.shape)
         vecs = (vecs / np.linalg.norm(vecs, axis=1, keepdims=True)).astype(np.float32)
         for s in range(0, len(batch), 5000):
@@ -81,15 +89,17 @@ def run(size: int, products, vectors, embedder, profile) -> list[dict]:
             "shopassist plain": lambda leaf, fq: searcher.search(leaf, k=10),
             "shopassist filtered": lambda leaf, fq: searcher.search(fq, k=10),
             "shopassist personalized+filtered": lambda leaf, fq: searcher.search(
-                fq, profile=profile, k=10),
-        }  # fmt: skip
+                fq, profile=profile, k=10
+            ),
+        }
         col = store.collection("products")
         plans = {fq: chroma_where(fq, searcher) for _, fq in qs}
         modes["chroma query (no filter)"] = lambda leaf, fq: col.query(
-            query_embeddings=[embedder.encode_one(leaf)], n_results=10)
+            query_embeddings=[embedder.encode_one(leaf)], n_results=10
+        )
         modes["chroma query + where"] = lambda leaf, fq: col.query(
-            query_embeddings=[embedder.encode_one(plans[fq][0])], n_results=10,
-            where=plans[fq][1])  # fmt: skip
+            query_embeddings=[embedder.encode_one(plans[fq][0])], n_results=10, where=plans[fq][1]
+        )
         for name, fn in modes.items():
             for leaf, fq in qs:  # warm-up: embeds queries, builds BM25
                 fn(leaf, fq)
@@ -98,8 +108,9 @@ def run(size: int, products, vectors, embedder, profile) -> list[dict]:
                 t = time.perf_counter()
                 fn(leaf, fq)
                 times.append(time.perf_counter() - t)
-            rows.append({"products": size, "mode": name, "p50 ms": pct(times, 50),
-                         "p95 ms": pct(times, 95)})  # fmt: skip
+            rows.append(
+                {"products": size, "mode": name, "p50 ms": pct(times, 50), "p95 ms": pct(times, 95)}
+            )
     return rows
 
 
@@ -122,16 +133,21 @@ def main() -> None:
         t = time.perf_counter()
         inner.encode_one(text)
         times.append(time.perf_counter() - t)
-    profile = UserProfile("bench", n_events=30,
-                          category_affinity={"board games": 1.0, "trains": 0.6, "games": 0.5},
-                          brand_affinity={"Hornby": 1.0, "Ravensburger": 0.7},
-                          price_band={"p25": 8.0, "median": 15.0, "p75": 25.0})  # fmt: skip
+    profile = UserProfile(
+        "bench",
+        n_events=30,
+        category_affinity={"board games": 1.0, "trains": 0.6, "games": 0.5},
+        brand_affinity={"Hornby": 1.0, "Ravensburger": 0.7},
+        price_band={"p25": 8.0, "median": 15.0, "p75": 25.0},
+    )
     rows = []
     for size in args.sizes:
         rows += run(size, products, vectors, embedder, profile)
     print(table(rows))
-    print(f"\nquery embedding (excluded above): p50 {pct(times, 50):.1f} ms, "
-          f"p95 {pct(times, 95):.1f} ms")
+    print(
+        f"\nquery embedding (excluded above): p50 {pct(times, 50):.1f} ms, "
+        f"p95 {pct(times, 95):.1f} ms"
+    )
 
 
 if __name__ == "__main__":

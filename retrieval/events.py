@@ -13,8 +13,15 @@ from sqlalchemy import select
 from retrieval.ingest import IngestReport, write_rejects
 from retrieval.sql import events, orders
 
-_VERBS = {"view": "viewed", "cart": "added to cart", "purchase": "bought", "return": "returned",
-          "rating": "rated", "review": "reviewed", "search": "searched for"}  # fmt: skip
+_VERBS = {
+    "view": "viewed",
+    "cart": "added to cart",
+    "purchase": "bought",
+    "return": "returned",
+    "rating": "rated",
+    "review": "reviewed",
+    "search": "searched for",
+}
 _BATCH = 2000
 
 
@@ -26,8 +33,10 @@ def _naive_utc(ts: datetime | None) -> datetime | None:
 
 def event_key(rec: dict) -> str:
     """Content hash of an event: the same event ingested twice is stored once."""
-    fields = [rec.get(k) for k in ("user_id", "product_id", "event", "ts", "quantity", "rating",
-                                   "query", "text")]  # fmt: skip
+    fields = [
+        rec.get(k)
+        for k in ("user_id", "product_id", "event", "ts", "quantity", "rating", "query", "text")
+    ]
     blob = json.dumps(fields, default=str, ensure_ascii=False)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:40]
 
@@ -79,7 +88,9 @@ def ingest_events(store, path, fmt=None, mapping=None, progress: bool = False) -
 
 
 def _has_vec(store, rec: dict) -> bool:
-    return rec.get("product_id") is not None and store.index.vector_of(rec["product_id"]) is not None
+    return (
+        rec.get("product_id") is not None and store.index.vector_of(rec["product_id"]) is not None
+    )
 
 
 def _existing_event_keys(store, keys: list[str]) -> set[str]:
@@ -100,8 +111,11 @@ def add_history_docs(store, recs: list[dict]) -> None:
     for i, rec in enumerate(recs):
         product = store.get_product(rec["product_id"]) if rec.get("product_id") else None
         texts.append(history_text(rec, product))
-        meta = {"user_id": rec["user_id"], "event": rec["event"],
-                "ts": int(rec["ts"].replace(tzinfo=UTC).timestamp())}  # fmt: skip
+        meta = {
+            "user_id": rec["user_id"],
+            "event": rec["event"],
+            "ts": int(rec["ts"].replace(tzinfo=UTC).timestamp()),
+        }
         if rec.get("product_id"):
             meta["product_id"] = rec["product_id"]
         metas.append(meta)
@@ -112,8 +126,9 @@ def add_history_docs(store, recs: list[dict]) -> None:
     encoded = store.embedder.encode([texts[i] for i in to_encode])
     for j, i in enumerate(to_encode):
         vectors[i] = encoded[j]
-    store.upsert_documents("user_history", [r["event_key"] for r in recs], texts, metas,
-                           np.stack(vectors))  # fmt: skip
+    store.upsert_documents(
+        "user_history", [r["event_key"] for r in recs], texts, metas, np.stack(vectors)
+    )
 
 
 def ingest_orders(store, path, fmt=None, mapping=None, progress: bool = False) -> IngestReport:
@@ -125,8 +140,9 @@ def ingest_orders(store, path, fmt=None, mapping=None, progress: bool = False) -
     report = IngestReport(read=got.read, rejected=len(got.rejects), warnings=list(got.warnings))
     cols = [c.name for c in orders.columns]
     with store.write_lock, store.engine.begin() as conn:
-        existing = {(r.order_id, r.product_id): dict(r._mapping)
-                    for r in conn.execute(select(orders))}  # fmt: skip
+        existing = {
+            (r.order_id, r.product_id): dict(r._mapping) for r in conn.execute(select(orders))
+        }
         for rec in got.records:
             row = {c: rec.get(c) for c in cols}
             for key in ("ordered_at", "delivered_at"):
@@ -136,9 +152,14 @@ def ingest_orders(store, path, fmt=None, mapping=None, progress: bool = False) -
                 conn.execute(orders.insert(), [row])
                 report.inserted += 1
             elif old != row:
-                conn.execute(orders.update().where(
-                    (orders.c.order_id == row["order_id"]) & (orders.c.product_id == row["product_id"])
-                ).values(**row))  # fmt: skip
+                conn.execute(
+                    orders.update()
+                    .where(
+                        (orders.c.order_id == row["order_id"])
+                        & (orders.c.product_id == row["product_id"])
+                    )
+                    .values(**row)
+                )
                 report.updated += 1
             else:
                 report.unchanged += 1
@@ -165,10 +186,19 @@ def ingest_policies(store, folder, progress: bool = False) -> IngestReport:
     report.unchanged = len(chunks) - len(changed)
     report.inserted = sum(1 for c in changed if c.chunk_id not in before)
     report.updated = len(changed) - report.inserted
-    metas = [{"file": c.file, "section": c.section, "heading_path": " > ".join(c.heading_path)
-              if isinstance(c.heading_path, list | tuple) else str(c.heading_path)}
-             for c in changed]  # fmt: skip
-    store.upsert_documents("policies", [c.chunk_id for c in changed], [c.text for c in changed], metas)
+    metas = [
+        {
+            "file": c.file,
+            "section": c.section,
+            "heading_path": " > ".join(c.heading_path)
+            if isinstance(c.heading_path, list | tuple)
+            else str(c.heading_path),
+        }
+        for c in changed
+    ]
+    store.upsert_documents(
+        "policies", [c.chunk_id for c in changed], [c.text for c in changed], metas
+    )
     report.embedded = len(changed)
     files = {c.file for c in chunks}
     stale = col.get(where={"file": {"$in": sorted(files)}}, include=[]) if files else {"ids": []}

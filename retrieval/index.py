@@ -47,8 +47,14 @@ class Filters:
             out["rating_min"] = self.rating_min
         if self.in_stock is not None:
             out["in_stock"] = self.in_stock
-        for key in ("categories", "brands", "brands_or_categories", "exclude_brands",
-                    "exclude_categories", "exclude_ids"):  # fmt: skip
+        for key in (
+            "categories",
+            "brands",
+            "brands_or_categories",
+            "exclude_brands",
+            "exclude_categories",
+            "exclude_ids",
+        ):
             if getattr(self, key):
                 out[key] = list(getattr(self, key))
         return out

@@ -50,8 +50,14 @@ def write_rejects(data_dir: Path, kind: str, rejects: list[Reject]) -> str | Non
 def _progress(total: int, desc: str, enabled: bool):
     from tqdm import tqdm
 
-    return tqdm(total=total, desc=desc, unit="item", disable=not enabled or total == 0,
-                file=sys.stderr, leave=False)  # fmt: skip
+    return tqdm(
+        total=total,
+        desc=desc,
+        unit="item",
+        disable=not enabled or total == 0,
+        file=sys.stderr,
+        leave=False,
+    )
 
 
 def upsert_products(store, products: list[Product], progress: bool = False) -> dict[str, int]:
@@ -81,8 +87,14 @@ def upsert_products(store, products: list[Product], progress: bool = False) -> d
     }
 
 
-def ingest_products(store, path, fmt: str | None = None, mapping: dict | None = None,
-                    delete_missing: bool = False, progress: bool = False) -> IngestReport:  # fmt: skip
+def ingest_products(
+    store,
+    path,
+    fmt: str | None = None,
+    mapping: dict | None = None,
+    delete_missing: bool = False,
+    progress: bool = False,
+) -> IngestReport:
     """Ingest a catalog file; bad rows go to the rejects report, good rows always land."""
     from retrieval.catalog import read_products
 

@@ -15,8 +15,16 @@ from dataclasses import dataclass, field
 from retrieval.index import Filters
 
 _SYMBOLS = {"£": "GBP", "$": "USD", "€": "EUR"}
-_WORDS = {"pounds": "GBP", "quid": "GBP", "gbp": "GBP", "dollars": "USD", "usd": "USD",
-          "euros": "EUR", "eur": "EUR", "bucks": "USD"}  # fmt: skip
+_WORDS = {
+    "pounds": "GBP",
+    "quid": "GBP",
+    "gbp": "GBP",
+    "dollars": "USD",
+    "usd": "USD",
+    "euros": "EUR",
+    "eur": "EUR",
+    "bucks": "USD",
+}
 _NUM = r"(?P<sym{n}>[£$€])?\s?(?P<num{n}>\d+(?:[.,]\d{{1,2}})?)\s?(?P<word{n}>pounds|quid|gbp|dollars|usd|euros|eur|bucks)?"  # noqa: E501
 _UNIT_AFTER = re.compile(
     r"^\s*(?:years?|yrs?|months?|kg|g|cm|mm|m|l|ml|players?|pieces?|pcs|inch|in\b|\+?\s*yo)",
@@ -38,10 +46,18 @@ _MAX_INCL = re.compile(
 _MIN_EXCL = re.compile(rf"\b(?:over|above|more than|pricier than)\s+{_num(1)}", re.I)
 _MIN_INCL = re.compile(rf"\b(?:at least|from|minimum|min)\s+{_num(1)}", re.I)
 _RATING = [
-    re.compile(r"\brated\s+(?:at least\s+)?(?P<r>[0-5](?:\.\d)?)\s*(?:\+|stars?|or (?:more|higher|above|better)|and (?:up|above))?", re.I),  # noqa: E501
+    re.compile(
+        r"\brated\s+(?:at least\s+)?(?P<r>[0-5](?:\.\d)?)\s*(?:\+|stars?|or (?:more|higher|above|better)|and (?:up|above))?",
+        re.I,
+    ),  # noqa: E501
     re.compile(r"\b(?:at least|minimum|min)\s+(?P<r>[0-5](?:\.\d)?)\s*stars?", re.I),
-    re.compile(r"\b(?P<r>[0-5](?:\.\d)?)\s*(?:\+\s*stars?|stars?\s*(?:\+|and up|or more|or higher|or above|plus))", re.I),  # noqa: E501
-    re.compile(r"\brating\s+(?:of\s+)?(?:at least\s+|above\s+|over\s+)?(?P<r>[0-5](?:\.\d)?)", re.I),
+    re.compile(
+        r"\b(?P<r>[0-5](?:\.\d)?)\s*(?:\+\s*stars?|stars?\s*(?:\+|and up|or more|or higher|or above|plus))",
+        re.I,
+    ),  # noqa: E501
+    re.compile(
+        r"\brating\s+(?:of\s+)?(?:at least\s+|above\s+|over\s+)?(?P<r>[0-5](?:\.\d)?)", re.I
+    ),
 ]
 _IN_STOCK = re.compile(r"\b(?:in[- ]stock|available now|ready to ship|available today)\b", re.I)
 _NEGATION = re.compile(r"\b(?:not|no|except|without|other than|but not|excluding)\s*$", re.I)
@@ -49,15 +65,137 @@ _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
 # Words that are also some manufacturer's name; alone they never mean a brand.
 COMMON_WORDS = frozenset(
-    """a an the and or of for to in on at by with from my me i you it is be kids kid child children
-    baby boys girls boy girl men women adult adults gift gifts present set sets kit kits toy toys game
-    games big small large mini little star stars magic ultra hot race racing fun new best top super
-    great good happy smart classic original premium deluxe basic simple home house garden play
-    character characters stickers sticker party christmas colour color red blue green black white
-    pink yellow gold silver wooden wood metal plastic paper cards card book books dice club bee
-    art arts craft crafts model models car cars train trains ball balls doll dolls team world
-    unknown generic none na n/a other various brand
-    """.split()
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "of",
+        "for",
+        "to",
+        "in",
+        "on",
+        "at",
+        "by",
+        "with",
+        "from",
+        "my",
+        "me",
+        "i",
+        "you",
+        "it",
+        "is",
+        "be",
+        "kids",
+        "kid",
+        "child",
+        "children",
+        "baby",
+        "boys",
+        "girls",
+        "boy",
+        "girl",
+        "men",
+        "women",
+        "adult",
+        "adults",
+        "gift",
+        "gifts",
+        "present",
+        "set",
+        "sets",
+        "kit",
+        "kits",
+        "toy",
+        "toys",
+        "game",
+        "games",
+        "big",
+        "small",
+        "large",
+        "mini",
+        "little",
+        "star",
+        "stars",
+        "magic",
+        "ultra",
+        "hot",
+        "race",
+        "racing",
+        "fun",
+        "new",
+        "best",
+        "top",
+        "super",
+        "great",
+        "good",
+        "happy",
+        "smart",
+        "classic",
+        "original",
+        "premium",
+        "deluxe",
+        "basic",
+        "simple",
+        "home",
+        "house",
+        "garden",
+        "play",
+        "character",
+        "characters",
+        "stickers",
+        "sticker",
+        "party",
+        "christmas",
+        "colour",
+        "color",
+        "red",
+        "blue",
+        "green",
+        "black",
+        "white",
+        "pink",
+        "yellow",
+        "gold",
+        "silver",
+        "wooden",
+        "wood",
+        "metal",
+        "plastic",
+        "paper",
+        "cards",
+        "card",
+        "book",
+        "books",
+        "dice",
+        "club",
+        "bee",
+        "art",
+        "arts",
+        "craft",
+        "crafts",
+        "model",
+        "models",
+        "car",
+        "cars",
+        "train",
+        "trains",
+        "ball",
+        "balls",
+        "doll",
+        "dolls",
+        "team",
+        "world",
+        "unknown",
+        "generic",
+        "none",
+        "na",
+        "n/a",
+        "other",
+        "various",
+        "brand",
+    ]
 )
 
 
@@ -140,8 +278,12 @@ def _parse_prices(text: str, f: Filters, matched: list[str], currency: str, note
                 spans.append(m.span())
         if spans:
             return spans
-    rules = ((_MAX_EXCL, "max", False), (_MAX_INCL, "max", True),
-             (_MIN_EXCL, "min", False), (_MIN_INCL, "min", True))  # fmt: skip
+    rules = (
+        (_MAX_EXCL, "max", False),
+        (_MAX_INCL, "max", True),
+        (_MIN_EXCL, "min", False),
+        (_MIN_INCL, "min", True),
+    )
     for pattern, side, inclusive in rules:
         for m in pattern.finditer(text):
             if not _is_price(m, 1, text) or _looks_like_rating(text, m):
@@ -206,9 +348,13 @@ def _parse_names(text: str, vocab: Vocabulary, f: Filters, matched: list[str]) -
     f.brands, f.categories = tuple(sorted(set(brands))), tuple(sorted(set(cats)))
     f.brands_or_categories = tuple(sorted(set(both)))
     f.exclude_brands, f.exclude_categories = tuple(sorted(set(ex_b))), tuple(sorted(set(ex_c)))
-    for label, values in (("brand", f.brands), ("category", f.categories),
-                          ("brand or category", f.brands_or_categories),
-                          ("not brand", f.exclude_brands), ("not category", f.exclude_categories)):  # fmt: skip
+    for label, values in (
+        ("brand", f.brands),
+        ("category", f.categories),
+        ("brand or category", f.brands_or_categories),
+        ("not brand", f.exclude_brands),
+        ("not category", f.exclude_categories),
+    ):
         if values:
             matched.append(f"{label}: {', '.join(values)}")
     return _blank(text, cut)

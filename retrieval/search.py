@@ -16,7 +16,33 @@ from retrieval.types import Product
 
 SYMBOL = {"GBP": "£", "USD": "$", "EUR": "€"}
 _TOKEN = re.compile(r"[a-z0-9]+")
-_STOP = frozenset("a an the and or of for to in on at by with from my me i is are be it this that".split())
+_STOP = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "of",
+        "for",
+        "to",
+        "in",
+        "on",
+        "at",
+        "by",
+        "with",
+        "from",
+        "my",
+        "me",
+        "i",
+        "is",
+        "are",
+        "be",
+        "it",
+        "this",
+        "that",
+    ]
+)
 MMR_POOL = 50
 
 
@@ -72,8 +98,13 @@ class SearchResult:
 class Searcher:
     """Search over the store's product mirror; caches BM25 and vocabulary per index version."""
 
-    def __init__(self, store, lexical_weight: float = 0.3, personal_weight: float = 0.15,
-                 mmr_lambda: float = 0.75) -> None:  # fmt: skip
+    def __init__(
+        self,
+        store,
+        lexical_weight: float = 0.3,
+        personal_weight: float = 0.15,
+        mmr_lambda: float = 0.75,
+    ) -> None:
         self.store = store
         self.lexical_weight = lexical_weight
         self.personal_weight = personal_weight
@@ -111,8 +142,14 @@ class Searcher:
         """Filters in a query, against this catalog's brands and categories."""
         return parse_query(query, self.vocabulary(), self.store.config.currency)
 
-    def search(self, query: str, profile: UserProfile | None = None, k: int = 10,
-               filters: Filters | None = None, parse: bool = True) -> SearchResult:  # fmt: skip
+    def search(
+        self,
+        query: str,
+        profile: UserProfile | None = None,
+        k: int = 10,
+        filters: Filters | None = None,
+        parse: bool = True,
+    ) -> SearchResult:
         """Rank products for a query; every item satisfies every filter."""
         self._refresh()
         index = self.store.index
@@ -167,7 +204,9 @@ class Searcher:
         best = top_k(scores, max(k, MMR_POOL))
         pool = best[:MMR_POOL]
         vectors = self.store.index.vectors[rows[pool]]
-        picked = [int(pool[j]) for j in mmr(vectors, scores[pool], min(k, pool.size), self.mmr_lambda)]
+        picked = [
+            int(pool[j]) for j in mmr(vectors, scores[pool], min(k, pool.size), self.mmr_lambda)
+        ]
         rest = [int(i) for i in best[MMR_POOL:]] if k > MMR_POOL else []
         if k > best.size:
             return picked + rest
@@ -203,8 +242,9 @@ class _ReasonContext:
 
     def __init__(self, parsed: ParsedQuery, f: Filters, profile: UserProfile | None, cur: str):
         self.parsed, self.f, self.profile, self.currency = parsed, f, profile, cur
-        self.query_words = [(w, _stem(w)) for w in _TOKEN.findall(parsed.text.lower())
-                            if w not in _STOP]  # fmt: skip
+        self.query_words = [
+            (w, _stem(w)) for w in _TOKEN.findall(parsed.text.lower()) if w not in _STOP
+        ]
 
     def reasons(self, p: Product) -> list[str]:
         out = []
@@ -222,10 +262,14 @@ class _ReasonContext:
         f, out = self.f, []
         if f.price_max is not None and p.price is not None:
             low = f" from {money(f.price_min, self.currency)}" if f.price_min is not None else ""
-            out.append(f"{money(p.price, self.currency)}: within your{low} "
-                       f"{money(f.price_max, self.currency)} budget")  # fmt: skip
+            out.append(
+                f"{money(p.price, self.currency)}: within your{low} "
+                f"{money(f.price_max, self.currency)} budget"
+            )
         elif f.price_min is not None and p.price is not None:
-            out.append(f"{money(p.price, self.currency)}: above {money(f.price_min, self.currency)}")
+            out.append(
+                f"{money(p.price, self.currency)}: above {money(f.price_min, self.currency)}"
+            )
         if f.rating_min is not None and p.rating is not None:
             out.append(f"rated {p.rating:.1f}★ (you asked {f.rating_min:g}+)")
         if f.in_stock:
@@ -250,8 +294,10 @@ class _ReasonContext:
         if levels and prof.category_affinity.get(levels[-1].lower(), 0) >= 0.5:
             out.append(f"you often browse {levels[-1]}")
         band = prof.price_band
-        if band and p.price is not None and band["p25"] <= p.price <= band["p75"]:
-            if self.f.price_max is None:
-                out.append(f"in your usual {money(band['p25'], self.currency)}–"
-                           f"{money(band['p75'], self.currency)} range")  # fmt: skip
+        in_band = band and p.price is not None and band["p25"] <= p.price <= band["p75"]
+        if in_band and self.f.price_max is None:
+            out.append(
+                f"in your usual {money(band['p25'], self.currency)}–"
+                f"{money(band['p75'], self.currency)} range"
+            )
         return out

@@ -42,13 +42,18 @@ def reindex(store, progress: bool = False) -> dict:
     for name in ("products", "user_history", "policies"):
         store.client.delete_collection(name)
     store.reopen_collections()
-    prods = [metadata_to_product(i, m) for i, m in zip(saved["products"]["ids"],
-                                                         saved["products"]["metadatas"])]  # fmt: skip
+    prods = [
+        metadata_to_product(i, m)
+        for i, m in zip(saved["products"]["ids"], saved["products"]["metadatas"], strict=True)
+    ]
     counts = upsert_products(store, prods, progress=progress)
     pol = saved["policies"]
     store.upsert_documents("policies", pol["ids"], pol["documents"], pol["metadatas"])
     with store.engine.connect() as conn:
         recs = [dict(r._mapping) for r in conn.execute(events.select())]
     add_history_docs(store, recs)
-    return {"products": counts["embedded"], "policy_chunks": len(pol["ids"]),
-            "history_docs": len(recs)}  # fmt: skip
+    return {
+        "products": counts["embedded"],
+        "policy_chunks": len(pol["ids"]),
+        "history_docs": len(recs),
+    }

@@ -118,7 +118,10 @@ class Store:
         total = col.count()
         for offset in range(0, total, _PAGE):
             page = col.get(limit=_PAGE, offset=offset, include=["embeddings", "metadatas"])
-            products = [metadata_to_product(i, m) for i, m in zip(page["ids"], page["metadatas"])]
+            products = [
+                metadata_to_product(i, m)
+                for i, m in zip(page["ids"], page["metadatas"], strict=True)
+            ]
             hashes = [m.get("text_hash", "") for m in page["metadatas"]]
             vectors = np.asarray(page["embeddings"], dtype=np.float32)
             index.upsert(products, vectors, hashes)

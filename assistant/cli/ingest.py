@@ -8,10 +8,13 @@ import typer
 
 from assistant.cli.common import emit_json, fail, open_store_or_exit
 
-app = typer.Typer(help="Load catalog, events, orders and policies into the store.",
-                  no_args_is_help=True)  # fmt: skip
+app = typer.Typer(
+    help="Load catalog, events, orders and policies into the store.", no_args_is_help=True
+)
 
-MapOpt = typer.Option(None, "--map", help="canonical=column, e.g. --map title=product_name (repeat).")
+MapOpt = typer.Option(
+    None, "--map", help="canonical=column, e.g. --map title=product_name (repeat)."
+)
 FormatOpt = typer.Option(None, "--format", help="csv | tsv | jsonl | parquet (default: extension).")
 JsonOpt = typer.Option(False, "--json", help="Print the counts as one JSON document.")
 
@@ -61,13 +64,24 @@ def products(
     """Validate, embed and upsert products; unchanged rows are not re-embedded."""
     from retrieval.ingest import ingest_products
 
-    _run("products", ingest_products, file, as_json, fmt=fmt, mapping=_mapping(map_),
-         delete_missing=delete_missing)  # fmt: skip
+    _run(
+        "products",
+        ingest_products,
+        file,
+        as_json,
+        fmt=fmt,
+        mapping=_mapping(map_),
+        delete_missing=delete_missing,
+    )
 
 
 @app.command()
-def events(file: Path = typer.Argument(...), map_: list[str] = MapOpt, fmt: str = FormatOpt,
-           as_json: bool = JsonOpt) -> None:  # fmt: skip
+def events(
+    file: Path = typer.Argument(...),
+    map_: list[str] = MapOpt,
+    fmt: str = FormatOpt,
+    as_json: bool = JsonOpt,
+) -> None:
     """Load user events (views, carts, purchases, …) into SQL and the user_history collection."""
     from retrieval.events import ingest_events
 
@@ -75,8 +89,12 @@ def events(file: Path = typer.Argument(...), map_: list[str] = MapOpt, fmt: str 
 
 
 @app.command()
-def orders(file: Path = typer.Argument(...), map_: list[str] = MapOpt, fmt: str = FormatOpt,
-           as_json: bool = JsonOpt) -> None:  # fmt: skip
+def orders(
+    file: Path = typer.Argument(...),
+    map_: list[str] = MapOpt,
+    fmt: str = FormatOpt,
+    as_json: bool = JsonOpt,
+) -> None:
     """Load order lines (order_id, user_id, product_id, status, dates)."""
     from retrieval.events import ingest_orders
 
@@ -84,8 +102,10 @@ def orders(file: Path = typer.Argument(...), map_: list[str] = MapOpt, fmt: str 
 
 
 @app.command()
-def policies(folder: Path = typer.Argument(..., help="Folder of Markdown policy/FAQ files."),
-             as_json: bool = JsonOpt) -> None:  # fmt: skip
+def policies(
+    folder: Path = typer.Argument(..., help="Folder of Markdown policy/FAQ files."),
+    as_json: bool = JsonOpt,
+) -> None:
     """Chunk Markdown policies by heading into the policies collection (counts are per chunk)."""
     from retrieval.events import ingest_policies
 

@@ -31,10 +31,14 @@ def search(
     from retrieval.search import Searcher, money
 
     store = open_store_or_exit()
-    explicit = Filters(price_max=max_price, price_min=min_price, rating_min=min_rating,
-                       in_stock=True if in_stock else None,
-                       categories=tuple(c.lower() for c in category or ()),
-                       brands=tuple(b.lower() for b in brand or ()))  # fmt: skip
+    explicit = Filters(
+        price_max=max_price,
+        price_min=min_price,
+        rating_min=min_rating,
+        in_stock=True if in_stock else None,
+        categories=tuple(c.lower() for c in category or ()),
+        brands=tuple(b.lower() for b in brand or ()),
+    )
     prof = user_profile(store, user) if user else None
     result = Searcher(store).search(query, profile=prof, k=k, filters=explicit)
     if as_json:
@@ -53,8 +57,9 @@ def search(
         typer.echo(f"    why: {'; '.join(item['reasons'])}")
 
 
-def profile(user: str = typer.Option(..., "--user"),
-            as_json: bool = typer.Option(False, "--json")) -> None:  # fmt: skip
+def profile(
+    user: str = typer.Option(..., "--user"), as_json: bool = typer.Option(False, "--json")
+) -> None:
     """What the user's behavior says: affinities, price band, purchases, sizes."""
     from retrieval.profile import user_profile
 
@@ -65,15 +70,21 @@ def profile(user: str = typer.Option(..., "--user"),
         emit_json(prof.to_dict())
         return
     typer.echo(f"{user}: {prof.n_events} events, last active {prof.last_active}")
-    typer.echo("categories: " + ", ".join(f"{c} {v:.2f}" for c, v in
-                                          list(prof.category_affinity.items())[:6]))  # fmt: skip
-    typer.echo("brands: " + ", ".join(f"{b} {v:.2f}" for b, v in list(prof.brand_affinity.items())[:6]))
+    typer.echo(
+        "categories: "
+        + ", ".join(f"{c} {v:.2f}" for c, v in list(prof.category_affinity.items())[:6])
+    )
+    typer.echo(
+        "brands: " + ", ".join(f"{b} {v:.2f}" for b, v in list(prof.brand_affinity.items())[:6])
+    )
     if prof.price_band:
         typer.echo(f"price band: {prof.price_band['p25']}–{prof.price_band['p75']}")
 
 
-def demo(force: bool = typer.Option(False, help="Regenerate the demo files first."),
-         as_json: bool = typer.Option(False, "--json")) -> None:  # fmt: skip
+def demo(
+    force: bool = typer.Option(False, help="Regenerate the demo files first."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
     """Generate the demo store (products, shoppers, orders, policies) and load it."""
     from retrieval.seed import prepare_demo
 
@@ -82,8 +93,10 @@ def demo(force: bool = typer.Option(False, help="Regenerate the demo files first
         emit_json(reports)
         return
     for kind, r in reports.items():
-        typer.echo(f"{kind}: inserted {r['inserted']}, updated {r['updated']}, "
-                   f"unchanged {r['unchanged']}, rejected {r['rejected']}")  # fmt: skip
+        typer.echo(
+            f"{kind}: inserted {r['inserted']}, updated {r['updated']}, "
+            f"unchanged {r['unchanged']}, rejected {r['rejected']}"
+        )
 
 
 def stats(as_json: bool = typer.Option(False, "--json")) -> None:

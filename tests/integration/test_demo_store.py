@@ -65,8 +65,9 @@ def test_history_documents_are_one_collection_keyed_by_user(demo_store):
     store, _ = demo_store
     col = store.collection("user_history")
     with store.engine.connect() as conn:
-        n = conn.execute(select(func.count()).select_from(events).where(
-            events.c.user_id == "u001")).scalar_one()  # fmt: skip
+        n = conn.execute(
+            select(func.count()).select_from(events).where(events.c.user_id == "u001")
+        ).scalar_one()
     docs = col.get(where={"user_id": "u001"}, include=["metadatas", "documents"])
     assert len(docs["ids"]) == n
     assert all(m["user_id"] == "u001" for m in docs["metadatas"])

@@ -16,8 +16,13 @@ HEADER = "product_id,title,category,brand,price,rating,in_stock\n"
 
 def cli(data_dir, *args):
     env = {**os.environ, "SHOPASSIST_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1"}
-    return subprocess.run([sys.executable, "-m", "assistant.cli", *args], capture_output=True,
-                          text=True, env=env, timeout=600)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "assistant.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
 
 
 def ingest(data_dir, path, *extra):
@@ -47,11 +52,11 @@ def test_bad_rows_are_reported_and_good_rows_land(tmp_path):
         HEADER.encode()
         + "p1,Blue Ceramic Kettle,Kitchen > Kettles,Hartwell,£34.99,4.5 out of 5 stars,5 new\n".encode()
         + b"p2,Caf\xe9 Mug,Kitchen > Mugs,Hartwell,3.50,4,2\n"  # invalid UTF-8 byte
-        + "p3,Oak Train &amp; Track,Toys > Wooden Toys,Tinker,\"1,299.00\",,\n".encode()
+        + b'p3,Oak Train &amp; Track,Toys > Wooden Toys,Tinker,"1,299.00",,\n'
         + "p1,Blue Ceramic Kettle,Kitchen > Kettles,Hartwell,£39.99,4.5,5 new\n".encode()
-        + "p4,Tea Tin,Food > Tea,Leafy,3,42\n".encode()  # too few fields
-        + "p5,Chess Set,Games > Board Games,Woodly,\"3,42\",4.9,0\n".encode()
-        + "p6,Broken Quote,\"Games,12.00,4.0,1\n".encode()  # truncated last line
+        + b"p4,Tea Tin,Food > Tea,Leafy,3,42\n"  # too few fields
+        + b'p5,Chess Set,Games > Board Games,Woodly,"3,42",4.9,0\n'
+        + b'p6,Broken Quote,"Games,12.00,4.0,1\n'  # truncated last line
     )
     report = ingest(tmp_path / "data", path)
     assert report["read"] == 7
@@ -65,18 +70,25 @@ def test_bad_rows_are_reported_and_good_rows_land(tmp_path):
 
     store = open_store(StoreConfig(data_dir=tmp_path / "data"))
     assert store.get_product("p1").price == 34.99  # the first row of a conflicting pair lands
-    assert store.get_product("p3").price == 1299.0 and store.get_product("p3").title == "Oak Train & Track"
+    assert (
+        store.get_product("p3").price == 1299.0
+        and store.get_product("p3").title == "Oak Train & Track"
+    )
     assert store.get_product("p5").price == 3.42 and store.get_product("p5").in_stock is False
 
 
 def test_changes_update_without_reembedding_and_delete_missing(tmp_path):
     data = tmp_path / "data"
     path = tmp_path / "c.csv"
-    path.write_text(HEADER + "a,Red Kettle,Kitchen,K,10,4,1\nb,Green Mug,Kitchen,K,5,4,1\n"
-                    "c,Blue Teapot,Kitchen,K,20,4,1\n", encoding="utf-8")  # fmt: skip
+    path.write_text(
+        HEADER + "a,Red Kettle,Kitchen,K,10,4,1\nb,Green Mug,Kitchen,K,5,4,1\n"
+        "c,Blue Teapot,Kitchen,K,20,4,1\n",
+        encoding="utf-8",
+    )
     assert ingest(data, path)["inserted"] == 3
-    path.write_text(HEADER + "a,Red Kettle,Kitchen,K,12,4,0\nb,Green Mug XL,Kitchen,K,5,4,1\n",
-                    encoding="utf-8")  # fmt: skip
+    path.write_text(
+        HEADER + "a,Red Kettle,Kitchen,K,12,4,0\nb,Green Mug XL,Kitchen,K,5,4,1\n", encoding="utf-8"
+    )
     report = ingest(data, path, "--delete-missing")
     assert (report["updated"], report["embedded"], report["deleted"]) == (2, 1, 1)
     res = cli(data, "search", "kettle", "--json")
@@ -88,8 +100,9 @@ def test_changes_update_without_reembedding_and_delete_missing(tmp_path):
 def test_reindex_rebuilds_and_search_still_works(tmp_path):
     data = tmp_path / "data"
     path = tmp_path / "c.csv"
-    path.write_text(HEADER + "a,Red Kettle,Kitchen,K,10,4,1\nb,Wooden Train,Toys,T,5,4,1\n",
-                    encoding="utf-8")  # fmt: skip
+    path.write_text(
+        HEADER + "a,Red Kettle,Kitchen,K,10,4,1\nb,Wooden Train,Toys,T,5,4,1\n", encoding="utf-8"
+    )
     ingest(data, path)
     res = cli(data, "reindex", "--json")
     assert res.returncode == 0, res.stderr
@@ -100,6 +113,11 @@ def test_reindex_rebuilds_and_search_still_works(tmp_path):
 
 def test_conflicting_settings_fail_fast(tmp_path):
     env = {**os.environ, "SHOPASSIST_DATA_DIR": str(tmp_path), "SHOPASSIST_CHROMA_HOST": "db"}
-    res = subprocess.run([sys.executable, "-m", "assistant.cli", "stats"], capture_output=True,
-                         text=True, env=env, timeout=120)  # fmt: skip
+    res = subprocess.run(
+        [sys.executable, "-m", "assistant.cli", "stats"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert res.returncode != 0 and "CHROMA_MODE=http" in res.stderr

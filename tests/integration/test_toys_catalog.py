@@ -18,10 +18,15 @@ from tests.conftest import shared_file
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.shared_data]
 
 MAPPING = [
-    "product_id=uniq_id", "title=product_name", "category=amazon_category_and_sub_category",
-    "brand=manufacturer", "price=price_gbp", "in_stock=number_available_in_stock",
-    "review_count=number_of_reviews", "rating=average_rating",
-]  # fmt: skip
+    "product_id=uniq_id",
+    "title=product_name",
+    "category=amazon_category_and_sub_category",
+    "brand=manufacturer",
+    "price=price_gbp",
+    "in_stock=number_available_in_stock",
+    "review_count=number_of_reviews",
+    "rating=average_rating",
+]
 
 
 def cli(data_dir, *args):
@@ -94,14 +99,21 @@ def _oracle_rows(toys_path):
         for row in csv.DictReader(fh):
             price = row["price_gbp"].strip().replace("£", "")
             stock = row["number_available_in_stock"].replace("\xa0", " ").split()
-            out.append({
-                "id": row["uniq_id"],
-                "price": float(price) if price else None,
-                "rating": float(row["average_rating"]) if row["average_rating"].strip() else None,
-                "levels": {p.strip().lower() for p in row["amazon_category_and_sub_category"].split(">")},
-                "brand": row["manufacturer"].strip().lower(),
-                "in_stock": bool(stock) and stock[0].isdigit() and int(stock[0]) > 0,
-            })  # fmt: skip
+            out.append(
+                {
+                    "id": row["uniq_id"],
+                    "price": float(price) if price else None,
+                    "rating": float(row["average_rating"])
+                    if row["average_rating"].strip()
+                    else None,
+                    "levels": {
+                        p.strip().lower()
+                        for p in row["amazon_category_and_sub_category"].split(">")
+                    },
+                    "brand": row["manufacturer"].strip().lower(),
+                    "in_stock": bool(stock) and stock[0].isdigit() and int(stock[0]) > 0,
+                }
+            )
     return out
 
 
@@ -118,17 +130,29 @@ def _price(lo=None, hi=None, lo_incl=True, hi_incl=True):
 
 
 CASES = {
-    "board games under £20 rated at least 4.5": lambda r: "board games" in r["levels"]
-    and _price(hi=20, hi_incl=False)(r) and (r["rating"] or 0) >= 4.5,
-    "card games under £10 rated 4.5+": lambda r: "card games" in r["levels"]
-    and _price(hi=10, hi_incl=False)(r) and (r["rating"] or 0) >= 4.5,
+    "board games under £20 rated at least 4.5": lambda r: (
+        "board games" in r["levels"]
+        and _price(hi=20, hi_incl=False)(r)
+        and (r["rating"] or 0) >= 4.5
+    ),
+    "card games under £10 rated 4.5+": lambda r: (
+        "card games" in r["levels"]
+        and _price(hi=10, hi_incl=False)(r)
+        and (r["rating"] or 0) >= 4.5
+    ),
     "lego sets between £10 and £30": lambda r: r["brand"] == "lego" and _price(10, 30)(r),
     "playmobil in stock": lambda r: r["brand"] == "playmobil" and r["in_stock"],
-    "die-cast & toy vehicles over £50 rated at least 4": lambda r: "die-cast & toy vehicles"
-    in r["levels"] and _price(lo=50, lo_incl=False)(r) and (r["rating"] or 0) >= 4,
-    "hornby trains in stock": lambda r: "trains" in r["levels"]
-    and (r["brand"] == "hornby" or "hornby" in r["levels"]) and r["in_stock"],
-}  # fmt: skip
+    "die-cast & toy vehicles over £50 rated at least 4": lambda r: (
+        "die-cast & toy vehicles" in r["levels"]
+        and _price(lo=50, lo_incl=False)(r)
+        and (r["rating"] or 0) >= 4
+    ),
+    "hornby trains in stock": lambda r: (
+        "trains" in r["levels"]
+        and (r["brand"] == "hornby" or "hornby" in r["levels"])
+        and r["in_stock"]
+    ),
+}
 
 
 @pytest.mark.parametrize("question", list(CASES))
@@ -137,15 +161,20 @@ def test_filtered_search_equals_the_oracle(searcher, toys_path, question):
     result = searcher.search(question, k=10_000)
     got = {item["product_id"] for item in result.items}
     assert expected, f"oracle found nothing for {question!r}: the case tests nothing"
-    assert got == expected, f"{question!r}: {len(got - expected)} extra, {len(expected - got)} missing"
+    assert got == expected, (
+        f"{question!r}: {len(got - expected)} extra, {len(expected - got)} missing"
+    )
 
 
 def test_explicit_flags_filter_like_words(searcher, toys_path):
     from retrieval.index import Filters
 
     f = Filters(price_max=5.0, categories=("card games",), rating_min=4.0)
-    expected = {r["id"] for r in _oracle_rows(toys_path)
-                if "card games" in r["levels"] and _price(hi=5)(r) and (r["rating"] or 0) >= 4}  # fmt: skip
+    expected = {
+        r["id"]
+        for r in _oracle_rows(toys_path)
+        if "card games" in r["levels"] and _price(hi=5)(r) and (r["rating"] or 0) >= 4
+    }
     got = {i["product_id"] for i in searcher.search("cards", k=10_000, filters=f).items}
     assert expected and got == expected
 

@@ -24,12 +24,20 @@ def test_board_games_under_20_rated_at_least_4_5():
 
 @pytest.mark.parametrize(
     ("query", "lo", "hi"),
-    [("kettle between 50 and 100", 50, 100), ("kettle £20-£40", 20, 40), ("from £10 to £30", 10, 30)],
+    [
+        ("kettle between 50 and 100", 50, 100),
+        ("kettle £20-£40", 20, 40),
+        ("from £10 to £30", 10, 30),
+    ],
 )
 def test_price_ranges_are_inclusive(query, lo, hi):
     f = parse(query).filters
     assert (f.price_min, f.price_max, f.price_min_inclusive, f.price_max_inclusive) == (
-        lo, hi, True, True)  # fmt: skip
+        lo,
+        hi,
+        True,
+        True,
+    )
 
 
 def test_up_to_is_inclusive_and_under_is_strict():
