@@ -86,7 +86,7 @@ def run(size: int, products, vectors, embedder, profile) -> list[dict]:
         searcher = Searcher(store)
         qs = queries(products)
         modes = {
-            "shopassist plain": lambda leaf, fq: searcher.search(leaf, k=10),
+            "shopassist unfiltered": lambda leaf, fq: searcher.search(leaf, k=10, parse=False),
             "shopassist filtered": lambda leaf, fq: searcher.search(fq, k=10),
             "shopassist personalized+filtered": lambda leaf, fq: searcher.search(
                 fq, profile=profile, k=10

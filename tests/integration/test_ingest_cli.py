@@ -121,3 +121,34 @@ def test_conflicting_settings_fail_fast(tmp_path):
         timeout=120,
     )
     assert res.returncode != 0 and "CHROMA_MODE=http" in res.stderr
+
+
+def test_events_build_a_profile_and_doctor_passes(tmp_path):
+    data = tmp_path / "data"
+    catalog = tmp_path / "c.csv"
+    catalog.write_text(
+        HEADER + "k1,Red Kettle,Kitchen > Kettles,Hartwell,30,4,1\n"
+        "t1,Wooden Train,Toys > Wooden Toys,Tinker,12,4,1\n",
+        encoding="utf-8",
+    )
+    ingest(data, catalog)
+    events = tmp_path / "e.csv"
+    events.write_text(
+        "user_id,product_id,event,ts,quantity,rating,query,text\n"
+        "u1,k1,view,2026-10-01T10:00:00Z,,,,\n"
+        "u1,k1,purchase,2026-10-01T10:05:00Z,1,,,\n"
+        "u1,,search,2026-10-02T09:00:00Z,,,blue kettle,\n"
+        "u1,t1,teleport,2026-10-03T09:00:00Z,,,,\n",
+        encoding="utf-8",
+    )
+    res = cli(data, "ingest", "events", str(events), "--json")
+    report = json.loads(res.stdout)
+    assert (report["inserted"], report["rejected"]) == (3, 1)
+    again = json.loads(cli(data, "ingest", "events", str(events), "--json").stdout)
+    assert (again["inserted"], again["unchanged"]) == (0, 3)
+    prof = json.loads(cli(data, "profile", "--user", "u1", "--json").stdout)
+    assert next(iter(prof["category_affinity"])) == "kettles"
+    assert prof["purchased"] == ["k1"] and prof["recent_searches"] == ["blue kettle"]
+    doctor = cli(data, "doctor", "--json")
+    checks = {c["name"]: c["ok"] for c in json.loads(doctor.stdout)["checks"]}
+    assert checks["store"] and checks["embedding model"], doctor.stdout
