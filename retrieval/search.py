@@ -101,11 +101,13 @@ class Searcher:
     def __init__(
         self,
         store,
-        lexical_weight: float = 0.3,
+        lexical_weight: float = 0.6,
         personal_weight: float = 0.15,
         mmr_lambda: float = 0.75,
+        dense_weight: float = 1.0,
     ) -> None:
         self.store = store
+        self.dense_weight = dense_weight
         self.lexical_weight = lexical_weight
         self.personal_weight = personal_weight
         self.mmr_lambda = mmr_lambda
@@ -178,9 +180,8 @@ class Searcher:
         dense = index.vectors[rows] @ qvec
         tokens = lexical_tokens(text)
         lexical = self._bm25.get_scores(tokens)[rows] if tokens else np.zeros(rows.size)
-        return fuse(dense.astype(np.float64), lexical, self.lexical_weight) + 0.05 * _quality(
-            index, rows
-        )
+        fused = fuse(self.dense_weight * dense.astype(np.float64), lexical, self.lexical_weight)
+        return fused + 0.05 * _quality(index, rows)
 
     def _personal(self, rows: np.ndarray, profile: UserProfile) -> np.ndarray:
         """0.6 category affinity + 0.4 brand affinity + 0.2 inside the usual price band."""
