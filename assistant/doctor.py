@@ -25,9 +25,11 @@ def _versions() -> str:
 def _embedding(settings) -> str:
     from retrieval.embeddings import get_embedder
 
-    emb = get_embedder(settings.embedding_model, settings.embedding_quantize)
+    emb = get_embedder(
+        settings.embedding_model, settings.embedding_quantize, settings.embedding_dtype
+    )
     vec = emb.encode_one("blue ceramic kettle")
-    return f"{emb.model_id} from {emb.model_path} ({vec.shape[0]}-d)"
+    return f"{emb.model_id} ({emb.dtype}) from {emb.model_path} ({vec.shape[0]}-d)"
 
 
 def _llm_weights() -> str:

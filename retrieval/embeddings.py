@@ -26,8 +26,11 @@ def bundled_model_path() -> Path:
 class Embedder:
     """Encodes texts to L2-normalized float32 vectors."""
 
-    def __init__(self, model_path: str | None = None, quantize: bool = False) -> None:
+    def __init__(
+        self, model_path: str | None = None, quantize: bool = False, dtype: str = "auto"
+    ) -> None:
         self.model_path = str(model_path or bundled_model_path())
+        self.dtype = resolve_dtype(dtype)
         self.name = DEFAULT_MODEL_NAME if model_path is None else Path(self.model_path).name
         self.quantize = quantize
         self._model = None
@@ -41,9 +44,13 @@ class Embedder:
     def _load(self):
         with self._lock:
             if self._model is None:
+                import torch
                 from sentence_transformers import SentenceTransformer
 
-                model = SentenceTransformer(self.model_path, device="cpu", local_files_only=True)
+                kwargs = {"torch_dtype": torch.bfloat16} if self.dtype == "bfloat16" else {}
+                model = SentenceTransformer(
+                    self.model_path, device="cpu", local_files_only=True, model_kwargs=kwargs
+                )
                 model.max_seq_length = min(model.max_seq_length, 128)
                 if self.quantize:
                     model = _quantize(model)
@@ -69,6 +76,26 @@ class Embedder:
         return self.encode([text])[0]
 
 
+def cpu_has_bf16() -> bool:
+    """Whether this CPU computes bf16 natively (AMX or AVX512-BF16), so bf16 is faster than fp32."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            flags = next((ln for ln in fh if ln.startswith("flags")), "")
+    except OSError:
+        return False
+    return "amx_bf16" in flags.split() or "avx512_bf16" in flags.split()
+
+
+def resolve_dtype(dtype: str) -> str:
+    """auto → bfloat16 where the CPU has native bf16 (top-10 overlap with fp32 measured at 0.98+)."""
+    if dtype == "auto":
+        return "bfloat16" if cpu_has_bf16() else "float32"
+    if dtype not in ("float32", "bfloat16"):
+        msg = f"embedding dtype must be auto, float32 or bfloat16, got {dtype!r}"
+        raise ValueError(msg)
+    return dtype
+
+
 def _quantize(model):
     """int8 dynamic quantization of the transformer's linear layers."""
     import warnings
@@ -81,6 +108,8 @@ def _quantize(model):
 
 
 @lru_cache(maxsize=4)
-def get_embedder(model_path: str | None = None, quantize: bool = False) -> Embedder:
-    """One shared embedder per (model, quantization) in this process."""
-    return Embedder(model_path, quantize)
+def get_embedder(
+    model_path: str | None = None, quantize: bool = False, dtype: str = "auto"
+) -> Embedder:
+    """One shared embedder per (model, quantization, dtype) in this process."""
+    return Embedder(model_path, quantize, dtype)

@@ -38,6 +38,7 @@ class StoreConfig:
     currency: str = "GBP"
     embedding_model: str | None = None
     embedding_quantize: bool = False
+    embedding_dtype: str = "auto"
     extra: dict = field(default_factory=dict)
 
     @property
@@ -57,7 +58,9 @@ class Store:
         self, config: StoreConfig, embedder: Embedder | None = None, check: bool = True
     ) -> None:
         self.config = config
-        self.embedder = embedder or get_embedder(config.embedding_model, config.embedding_quantize)
+        self.embedder = embedder or get_embedder(
+            config.embedding_model, config.embedding_quantize, config.embedding_dtype
+        )
         Path(config.data_dir).mkdir(parents=True, exist_ok=True)
         self.client = _make_client(config)
         self._check = check
