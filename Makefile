@@ -14,7 +14,8 @@ setup:
 	$(PY) -m pip install -q -e ".[dev]"
 
 run: setup
-	.venv/bin/shopassist serve
+	.venv/bin/shopassist demo
+	.venv/bin/shopassist search "a gift under £30" --user u001
 
 test:
 	$(PY) -m pytest -q tests

@@ -55,32 +55,16 @@ TIER_LINES = {
     "premium": "From {brand}'s premium range, built to last.",
 }
 SHOWCASE: list[tuple[tuple[str, ...], str, str, str]] = [  # tastes, band, activity, description
-    (
-        ("Coffee Beans", "Coffee Makers", "Mugs & Cups"),
-        "premium",
-        "high",
-        "coffee lover: premium machines and mugs, buys beans again every few weeks",
-    ),
-    (
-        ("Running Shoes", "Running Socks", "Smartwatches"),
-        "mid",
-        "high",
-        "runner: running shoes, socks and GPS watches, mid-range budget",
-    ),
-    (
-        ("Wooden Toys", "Board Games", "Children's Books"),
-        "budget",
-        "high",
-        "parent: wooden toys, board games and picture books on a budget",
-    ),
+    (("Coffee Beans", "Coffee Makers", "Mugs & Cups"), "premium", "high",
+     "coffee lover: premium machines and mugs, buys beans again every few weeks"),
+    (("Running Shoes", "Running Socks", "Smartwatches"), "mid", "high",
+     "runner: running shoes, socks and GPS watches, mid-range budget"),
+    (("Wooden Toys", "Board Games", "Children's Books"), "budget", "high",
+     "parent: wooden toys, board games and picture books on a budget"),
     (("Tools", "Planters", "Seeds"), "mid", "medium", "gardener: tools, planters and seeds"),
-    (
-        ("Skincare", "Hair Care", "Fragrance"),
-        "premium",
-        "medium",
-        "beauty fan: premium skincare, hair care and fragrance",
-    ),
-]
+    (("Skincare", "Hair Care", "Fragrance"), "premium", "medium",
+     "beauty fan: premium skincare, hair care and fragrance"),
+]  # fmt: skip
 _SMALL_WORDS = {"de", "to", "of", "and", "the", "a", "in", "for"}
 BRANDS_BY_TOP: dict[str, list[str]] = defaultdict(list)
 for _name, (_tier, _quality, _tops) in BRANDS.items():

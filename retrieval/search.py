@@ -10,39 +10,13 @@ import numpy as np
 
 from retrieval.index import Filters
 from retrieval.profile import UserProfile
-from retrieval.query import ParsedQuery, Vocabulary, _stem, parse_query
+from retrieval.query import STOP_WORDS, ParsedQuery, Vocabulary, _stem, parse_query
 from retrieval.ranking import fuse, minmax, mmr, top_k
 from retrieval.types import Product
 
 SYMBOL = {"GBP": "£", "USD": "$", "EUR": "€"}
 _TOKEN = re.compile(r"[a-z0-9]+")
-_STOP = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "and",
-        "or",
-        "of",
-        "for",
-        "to",
-        "in",
-        "on",
-        "at",
-        "by",
-        "with",
-        "from",
-        "my",
-        "me",
-        "i",
-        "is",
-        "are",
-        "be",
-        "it",
-        "this",
-        "that",
-    ]
-)
+_STOP = STOP_WORDS
 MMR_POOL = 50
 
 
