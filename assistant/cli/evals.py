@@ -1,0 +1,54 @@
+"""`shopassist eval search|intents`: evaluation reports (`eval recs` lives in eval.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from assistant.cli.common import emit_json, fail, open_store_or_exit
+
+DEFAULT_PAIRS = Path("../shared/data/bitext_support/pairs.csv")
+
+
+def register(app: typer.Typer) -> None:
+    """Add these commands to the `eval` group."""
+    app.command("intents")(intents)
+    app.command("search")(search)
+
+
+def intents(
+    pairs: Path = typer.Option(DEFAULT_PAIRS, help="Bitext pairs.csv (instruction, intent)."),
+    tune_fraction: float = typer.Option(0.5, min=0.05, max=0.95, help="Share used to tune."),
+    seed: int = typer.Option(0),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Intent accuracy on Bitext: every row scored, per intent and overall, tuning vs held-out."""
+    from assistant.evaluation.intents import print_report, run_intent_eval
+
+    if not pairs.exists():
+        fail(f"{pairs} not found; pass --pairs PATH")
+    result = run_intent_eval(pairs, tune_fraction=tune_fraction, seed=seed)
+    emit_json(result) if as_json else print_report(result)
+
+
+def search(
+    queries: int = typer.Option(40, min=5, help="How many category-derived queries."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Relevance of dense, BM25 and hybrid arms, and filter exactness, on the loaded catalog."""
+    from retrieval.evalsearch import run_search_eval
+
+    store = open_store_or_exit()
+    if len(store.index) == 0:
+        fail("the store has no products; ingest a catalog first (e.g. the toys file)")
+    result = run_search_eval(store, queries)
+    if as_json:
+        emit_json(result)
+        return
+    typer.echo(f"relevance over {result['relevance']['queries']} queries (no filters parsed):")
+    for arm, m in result["relevance"]["arms"].items():
+        typer.echo(f"  {arm:<14} P@10 {m['P@10']:.3f}  NDCG@10 {m['NDCG@10']:.3f}")
+    ex = result["exactness"]
+    typer.echo(f"filter exactness: {ex['violating_items']} of {ex['items']} items violate a "
+               f"stated constraint ({ex['violation_rate']:.1%})")  # fmt: skip

@@ -1,0 +1,436 @@
+"""Conversation state, re-derived from the OpenAI-style messages on every call (the API is stateless).
+
+How constraints carry across user turns (only shopping turns change them; support turns such as
+"what's your return policy?" leave them in force):
+- Budget: a new bound replaces the earlier bound on the same side; a bound that contradicts the
+  other side drops it. "cheaper" with no number sets price < the cheapest price cited in the last
+  assistant message, else < CHEAPER_FACTOR (0.8) x the ceiling in force; "more expensive" sets
+  price > the dearest cited price (else > the old ceiling) and drops the ceiling. "any price",
+  "forget the budget", "no budget" clear both sides.
+- Category: a category different from the one in force replaces it, restarts the topic and drops
+  brands not named again. Change words ("actually", "instead", "what about") also restart the
+  topic; other new words refine it ("for two players" after "board games").
+- Brand: a later brand replaces the earlier one. "not X"/"no X"/"without X" excludes X (a brand
+  or category the vocabulary knows, else a free-text term); naming X again lifts the exclusion.
+- Rating: a later minimum replaces the earlier one; "any rating" clears it. "in stock" stays on.
+- Colour and size are soft attributes (added to the ranking text); later values replace them.
+- A message about specific items ("is the second one wooden?") changes no constraint.
+- A message made only of constraints ("cheaper, under £20", "not Lego") continues the previous
+  shopping intent. References: product ids typed by the user, ordinals ("the first two", "the
+  second one", "the last one", "both") resolved against the product ids in the last assistant
+  message, written as `[P00012]`, `(P00012)` or a bare letters-then-digits id. Order ids:
+  `ORD-10001`, numbers of 6+ digits, or "order 12345".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+from assistant.intents import SHOPPING, SUPPORT_WORDS, Intent, IntentClassifier, IntentResult
+from retrieval.index import Filters
+from retrieval.query import Vocabulary, parse_query
+
+CHEAPER_FACTOR = 0.8
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_MONEY = re.compile(r"[£$€]\s?(\d[\d,]*(?:\.\d{1,2})?)")
+_PRODUCT_ID = re.compile(
+    r"\[([A-Za-z0-9][\w-]{1,40})\]|\(([A-Za-z]{1,4}-?\d{3,})\)|\b([A-Z]{1,4}\d{3,})\b"
+)
+_USER_PRODUCT_ID = re.compile(r"\b([A-Za-z]{1,4}\d{3,})\b")
+_ORDER_ID = re.compile(
+    r"\b(ORD-?\d+)\b|(?<![£$€\d.,])\b(\d{6,})\b|\b(?:order|purchase)\s*(?:number|no\.?|#)?\s*#?(\d{4,})\b",
+    re.I,
+)
+_NUMBER = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "both": 2}
+_ORDINAL = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6,
+    "1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5, "6th": 6, "last": -1,
+}  # fmt: skip
+_ORD = "|".join(_ORDINAL)
+_FIRST_N = re.compile(r"\b(?:first|top)\s+(two|three|four|five|six|[2-6])\b", re.I)
+_ORDINAL_REF = re.compile(rf"\b(?:the\s+)?({_ORD})\b(?:\s+(?:one|ones|item|option|product))?", re.I)
+_STRICT_REF = re.compile(
+    rf"\bthe\s+(?:{_ORD})\b|\b(?:{_ORD})\s+(?:one|item|option|product)\b", re.I
+)
+_NUMBERED = re.compile(
+    r"(?:#|\b(?:number|no\.|item|option)s?\s*)(\d)\b((?:\s*(?:,|and|&)\s*#?\d\b)*)", re.I
+)
+_BOTH = re.compile(r"\b(?:both|(?:these|those|the) two|the pair)\b", re.I)
+
+_CHEAPER = re.compile(
+    r"\b(?:cheaper|less expensive|lower[- ]priced|more affordable|too (?:expensive|pricey|dear))\b",
+    re.I,
+)
+_DEARER = re.compile(r"\b(?:more expensive|pricier|higher[- ]end|more premium|fancier)\b", re.I)
+_CLEAR_BUDGET = re.compile(
+    r"\b(?:any price|any budget|no budget|whatever (?:the )?price|money is no object|"
+    r"forget (?:about )?(?:the |my )?(?:budget|price(?: limit)?)|ignore (?:the |my )?(?:budget|price)|"
+    r"(?:remove|drop|lift) (?:the |my )?(?:budget|price (?:limit|filter))|"
+    r"(?:price|budget|cost) (?:doesn'?t|does not) matter|don'?t care about (?:the )?price)\b",
+    re.I,
+)
+_CLEAR_RATING = re.compile(
+    r"\b(?:any rating|forget (?:the )?rating|rating doesn'?t matter)\b", re.I
+)
+_COLORS = (
+    "red|blue|green|black|white|pink|purple|yellow|orange|grey|gray|brown|silver|gold|navy|beige|"
+    "turquoise|multicolou?r(?:ed)?"
+)
+_COLOR = re.compile(
+    rf"\b(?:in|colou?r:?|colou?red)\s+({_COLORS})\b|\b({_COLORS})\s+(?:one|ones|version|colou?r)\b|^\s*({_COLORS})\s*(?:please)?[.!?]*\s*$",
+    re.I,
+)
+_SIZES = r"xxs|xs|s|m|l|xl|xxl|small|medium|large|extra large|\d{1,2}(?:\.5)?"
+_SIZE = re.compile(
+    rf"\bsize:?\s*({_SIZES})\b|\b(xxs|xs|xl|xxl|small|medium|large)\s+size\b|\bin (?:a )?(xs|xl|xxl|small|medium|large)\b",
+    re.I,
+)
+_CLEAR_ATTR = re.compile(r"\bany (colou?r|size)\b", re.I)
+_NEGATED = re.compile(
+    r"\b(?:not|no|without|except|excluding|other than)\s+(?:any\s+)?([a-z][\w'&-]*)", re.I
+)
+_NOT_TERMS = _words(
+    "more less too so very sure thanks thank problem worries budget price one ones longer that this "
+    "them those these it the a an way need matter rush"
+)
+_CHANGE = re.compile(
+    r"\b(?:actually|instead|what about|how about|rather|switch to|change to|something else|forget (?:that|it|those))\b|^\s*now\b",
+    re.I,
+)
+_LEAD = re.compile(
+    r"^(?:actually|ok(?:ay)?|so|well|hmm+|and|but|also|now|then|instead|please|maybe|hi|hey|"
+    r"(?:can|could|would|will) you(?: please)?|(?:please )?(?:show|find|get|give|recommend|suggest|search)(?: me| for)?|"
+    r"i(?:'m| am) (?:looking|searching|hunting) for|i(?:'m| am) after|look(?:ing)? for|"
+    r"i(?:'d| would)? (?:want|need|like)(?: to (?:buy|get|see|order|find))?|do you (?:have|sell|stock|carry)|"
+    r"have you got|got|any|some|what about|how about|let'?s (?:see|try)|try|switch to|change to)\b[\s,.!?:;-]*",
+    re.I,
+)
+_TAIL = re.compile(
+    r"(?:[\s,]+(?:please|instead|then|thanks|thank you|too|as well))+[\s.!?]*$|[\s.!?,]+$", re.I
+)
+_FILLER = _words(
+    "a an the one ones something anything stuff things options option them those these it for me "
+    "please instead some other else more less cheaper expensive and or with in of to any like"
+)
+_REFINE_START = re.compile(
+    r"^(?:for|with|that|which|without|made|suitable|from|by|in|around|about|one|ones|something|anything)\b",
+    re.I,
+)
+
+
+@dataclass
+class ConversationState:
+    """What the conversation means now: the last intent and the constraints in force."""
+
+    intent: IntentResult | None = None
+    filters: Filters = field(default_factory=Filters)
+    topic: str = ""
+    attributes: dict[str, str] = field(default_factory=dict)  # colour / size, soft
+    excluded_terms: tuple[str, ...] = ()  # "not X" where X is no known brand/category
+    product_ids: list[str] = field(default_factory=list)  # items this turn is about
+    ordinals: list[int] = field(default_factory=list)  # 1-based positions the user named
+    order_ids: list[str] = field(default_factory=list)
+    shown_ids: list[str] = field(default_factory=list)  # ids in the last assistant message
+    shown_prices: list[float] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what this turn changed, for humans
+    shopping_intent: Intent | None = None  # the last recommend/search/compare turn's intent
+    user_turns: int = 0
+
+    def search_text(self) -> str:
+        """The free text to rank by: topic plus soft attributes."""
+        return " ".join([self.topic, *self.attributes.values()]).strip()
+
+    def to_dict(self) -> dict:
+        """JSON form (the `constraints` of `ask --json`)."""
+        return {
+            "intent": self.intent.to_dict() if self.intent else None,
+            "filters": self.filters.to_dict(),
+            "topic": self.topic,
+            "attributes": dict(self.attributes),
+            "excluded_terms": list(self.excluded_terms),
+            "product_ids": list(self.product_ids),
+            "ordinals": list(self.ordinals),
+            "order_ids": list(self.order_ids),
+            "notes": list(self.notes),
+        }
+
+
+# --- extraction --------------------------------------------------------------------------------
+
+
+def message_text(message: dict) -> str:
+    """The text of a message whose content is a string or a list of OpenAI content parts."""
+    content = message.get("content") or ""
+    if isinstance(content, list):
+        return " ".join(p.get("text", "") for p in content if isinstance(p, dict))
+    return str(content)
+
+
+def shown_items(text: str) -> tuple[list[str], list[float]]:
+    """Product ids (in order) and prices cited in an assistant message."""
+    ids: list[str] = []
+    priced_lines: list[float] = []
+    for line in text.splitlines():
+        found = [next(g for g in m.groups() if g) for m in _PRODUCT_ID.finditer(line)]
+        found = [i for i in found if not i.upper().startswith("ORD")]
+        ids.extend(i for i in found if i not in ids)
+        if found:
+            priced_lines.extend(_money(line))
+    return ids, priced_lines or _money(text)
+
+
+def _money(text: str) -> list[float]:
+    return [float(m.group(1).replace(",", "")) for m in _MONEY.finditer(text)]
+
+
+def order_ids(text: str) -> list[str]:
+    """Order ids in a message: ORD-10001, 6+ digit numbers, "order 12345"."""
+    out = []
+    for m in _ORDER_ID.finditer(text):
+        value = next(g for g in m.groups() if g).upper()
+        if value.startswith("ORD") and "-" not in value:
+            value = "ORD-" + value[3:]
+        if value not in out:
+            out.append(value)
+    return out
+
+
+def ordinals(text: str, loose: bool) -> list[int]:
+    """1-based positions the text refers to ("the first two" -> [1, 2]; "last" -> -1)."""
+    m = _FIRST_N.search(text)
+    if m:
+        n = m.group(1)
+        return list(range(1, (int(n) if n.isdigit() else _NUMBER[n.lower()]) + 1))
+    out: list[int] = []
+    for m in _NUMBERED.finditer(text):
+        out.extend(int(d) for d in re.findall(r"\d", m.group(0)))
+    if loose or _STRICT_REF.search(text):
+        out.extend(_ORDINAL[m.group(1).lower()] for m in _ORDINAL_REF.finditer(text))
+    if not out and _BOTH.search(text):
+        out = [1, 2]
+    return list(dict.fromkeys(out))
+
+
+def referenced_products(text: str, nums: list[int], shown: list[str]) -> list[str]:
+    """Typed product ids (matched to shown ids case-blind) plus the shown ids the ordinals name."""
+    by_upper = {s.upper(): s for s in shown}
+    ids = [by_upper.get(m.group(1).upper(), m.group(1)) for m in _USER_PRODUCT_ID.finditer(text)]
+    ids = [i for i in ids if not i.upper().startswith("ORD")]
+    for n in nums:
+        if shown and -len(shown) <= (n - 1 if n > 0 else n) < len(shown):
+            ids.append(shown[n - 1 if n > 0 else n])
+    return list(dict.fromkeys(ids))
+
+
+# --- constraint updates ------------------------------------------------------------------------
+
+
+def _update_prices(
+    f: Filters, new: Filters, text: str, shown: list[float], notes: list[str]
+) -> None:
+    if _CLEAR_BUDGET.search(text):
+        f.price_min = f.price_max = None
+        notes.append("budget cleared")
+    if new.price_max is not None:
+        f.price_max, f.price_max_inclusive = new.price_max, new.price_max_inclusive
+        if f.price_min is not None and new.price_min is None and f.price_min >= new.price_max:
+            f.price_min = None
+    if new.price_min is not None:
+        f.price_min, f.price_min_inclusive = new.price_min, new.price_min_inclusive
+        if f.price_max is not None and new.price_max is None and f.price_max <= new.price_min:
+            f.price_max = None
+    if new.price_max is None and _CHEAPER.search(text):
+        _cheaper(f, shown, notes)
+    if new.price_min is None and _DEARER.search(text):
+        floor = max(shown) if shown else f.price_max
+        f.price_max = None
+        if floor is not None:
+            f.price_min, f.price_min_inclusive = floor, False
+            notes.append(f"more expensive: price > {floor:g} (dearer than shown)")
+
+
+def _cheaper(f: Filters, shown: list[float], notes: list[str]) -> None:
+    if shown:
+        ceiling, why = min(shown), "below the cheapest price shown"
+    elif f.price_max is not None:
+        ceiling, why = (
+            round(f.price_max * CHEAPER_FACTOR, 2),
+            f"{CHEAPER_FACTOR:g} x the last budget",
+        )
+    else:
+        notes.append("cheaper: no price shown or budget set, nothing to lower")
+        return
+    f.price_max, f.price_max_inclusive = ceiling, False
+    if f.price_min is not None and f.price_min >= ceiling:
+        f.price_min = None
+    notes.append(f"cheaper: price < {ceiling:g} ({why})")
+
+
+def _update_names(f: Filters, new: Filters, topic_change: bool) -> None:
+    named = set(new.brands) | set(new.categories) | set(new.brands_or_categories)
+    if new.categories or new.brands_or_categories or topic_change:
+        f.categories, f.brands_or_categories = new.categories, new.brands_or_categories
+        f.brands = new.brands
+    elif new.brands:
+        f.brands = new.brands
+    ex_b = (set(f.exclude_brands) - named) | set(new.exclude_brands)
+    ex_c = (set(f.exclude_categories) - named) | set(new.exclude_categories)
+    f.exclude_brands, f.exclude_categories = tuple(sorted(ex_b)), tuple(sorted(ex_c))
+    for key in ("brands", "categories", "brands_or_categories"):
+        kept = [v for v in getattr(f, key) if v not in ex_b | ex_c]
+        setattr(f, key, tuple(kept))
+
+
+def _blank(text: str, pattern: re.Pattern[str]) -> str:
+    return pattern.sub(" ", text)
+
+
+def _attributes(state: ConversationState, text: str) -> str:
+    for cleared in _CLEAR_ATTR.finditer(text):
+        state.attributes.pop("size" if cleared.group(1).lower() == "size" else "color", None)
+    for key, pattern in (("color", _COLOR), ("size", _SIZE)):
+        if m := pattern.search(text):
+            state.attributes[key] = next(g for g in m.groups() if g).lower()
+            text = text[: m.start()] + " " + text[m.end() :]
+    return _blank(text, _CLEAR_ATTR)
+
+
+def _negated_terms(text: str, new: Filters) -> list[str]:
+    known = set(new.exclude_brands) | set(new.exclude_categories)
+    terms = [m.group(1).lower() for m in _NEGATED.finditer(text)]
+    return [t for t in terms if t not in _NOT_TERMS and t not in known]
+
+
+def _content(rest: str) -> str:
+    text = rest.strip()
+    while (stripped := _LEAD.sub("", text, count=1)) != text:
+        text = stripped
+    text = _TAIL.sub("", text).strip(" ,.;:-!?")
+    words = re.findall(r"[a-z0-9']+", text.lower())
+    return text if any(w not in _FILLER for w in words) else ""
+
+
+def _update_topic(state: ConversationState, words: str, topic_change: bool) -> None:
+    if not words:
+        return
+    refine = _REFINE_START.match(words) or re.search(r"\bones?\b", words, re.I)
+    if topic_change or not state.topic or not refine:
+        state.topic = words
+    else:
+        state.topic = f"{state.topic} {words}"
+
+
+def _apply_constraints(
+    state: ConversationState, text: str, vocab: Vocabulary | None, currency: str
+) -> bool:
+    """Fold one shopping message into the state; True when it held only constraints."""
+    parsed = parse_query(text, vocab, currency)
+    new, f, notes = parsed.filters, state.filters, state.notes
+    notes.extend(parsed.matched)
+    if parsed.currency_note:
+        notes.append(parsed.currency_note)
+    _update_prices(f, new, text, state.shown_prices, notes)
+    rest = _attributes(state, parsed.text)
+    terms = _negated_terms(rest, new)
+    rest = _NEGATED.sub(lambda m: " " if m.group(1).lower() in terms else m.group(0), rest)
+    for pattern in (_CHEAPER, _DEARER, _CLEAR_BUDGET, _CLEAR_RATING):
+        rest = _blank(rest, pattern)
+    words = _content(rest)
+    new_cats = set(new.categories) | set(new.brands_or_categories)
+    old_cats = set(f.categories) | set(f.brands_or_categories)
+    topic_change = bool(new_cats and new_cats != old_cats) or bool(words and _CHANGE.search(text))
+    if topic_change and state.topic:
+        notes.append(f"new topic (was: {state.topic})")
+    _update_names(f, new, topic_change)
+    if new.rating_min is not None:
+        f.rating_min = new.rating_min
+    elif _CLEAR_RATING.search(text):
+        f.rating_min = None
+    f.in_stock = True if new.in_stock else f.in_stock
+    named = set(new.brands) | set(new.categories) | set(new.brands_or_categories)
+    kept = [t for t in state.excluded_terms if t not in named and t not in words.lower().split()]
+    state.excluded_terms = tuple(dict.fromkeys([*kept, *terms]))
+    _update_topic(state, words, topic_change)
+    return not words and not new_cats and not new.brands
+
+
+# --- the turn loop -----------------------------------------------------------------------------
+
+
+def _turn_intent(
+    result: IntentResult, last_shopping: Intent | None, refinement: bool, refs: int, text: str
+) -> IntentResult:
+    """Context fixes: constraint-only turns continue shopping; one named item is no comparison."""
+    if result.intent == Intent.COMPARE and result.source == "model" and refs == 1:
+        return IntentResult(Intent.SEARCH, result.confidence, result.source)
+    if refinement and last_shopping and not SUPPORT_WORDS.search(text):
+        keep = Intent.SEARCH if last_shopping == Intent.COMPARE else last_shopping
+        return IntentResult(keep, result.confidence, result.source)
+    return result
+
+
+def _catalog_hint(
+    result: IntentResult, text: str, vocab: Vocabulary | None, currency: str
+) -> IntentResult:
+    """A model guess outside shopping yields to search when the text names catalog filters."""
+    if result.source != "model" or result.intent in SHOPPING or SUPPORT_WORDS.search(text):
+        return result
+    if parse_query(text, vocab, currency).filters.to_dict():
+        return IntentResult(Intent.SEARCH, result.confidence, "rules")
+    return result
+
+
+def _user_turn(
+    state: ConversationState,
+    text: str,
+    result: IntentResult,
+    vocab: Vocabulary | None,
+    currency: str,
+) -> ConversationState:
+    state = replace(state, filters=replace(state.filters), attributes=dict(state.attributes))
+    state.notes, state.user_turns = [], state.user_turns + 1
+    nums = ordinals(text, loose=result.intent == Intent.COMPARE)
+    refs = referenced_products(text, nums, state.shown_ids)
+    result = _catalog_hint(result, text, vocab, currency)
+    shopping = result.intent in SHOPPING
+    refinement = False
+    if shopping and not refs:
+        refinement = _apply_constraints(state, text, vocab, currency)
+    state.intent = _turn_intent(result, state.shopping_intent, refinement, len(refs), text)
+    if state.intent.intent in SHOPPING:
+        state.shopping_intent = state.intent.intent
+    if refs or state.intent.intent != Intent.COMPARE:
+        state.product_ids, state.ordinals = refs, nums
+    elif not state.product_ids:
+        state.product_ids = state.shown_ids[:2]
+    state.order_ids = order_ids(text) or state.order_ids
+    return state
+
+
+def derive_state(
+    messages: list[dict],
+    vocab: Vocabulary | None = None,
+    currency: str = "GBP",
+    classifier: IntentClassifier | None = None,
+) -> ConversationState:
+    """Replay the user turns (and what the assistant showed) into the state now in force."""
+    if classifier is None:
+        from assistant.intents import default_classifier
+
+        classifier = default_classifier()
+    turns = [(m.get("role"), message_text(m)) for m in messages]
+    user_texts = [t for role, t in turns if role == "user"]
+    results = iter(classifier.classify_many(user_texts))
+    state = ConversationState()
+    for role, text in turns:
+        if role == "assistant":
+            state.shown_ids, state.shown_prices = shown_items(text)
+        elif role == "user":
+            state = _user_turn(state, text, next(results), vocab, currency)
+    return state

@@ -1,0 +1,1 @@
+"""Offline evaluations that print figures (intent routing, …); nothing here runs at serve time."""
