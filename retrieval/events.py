@@ -126,9 +126,8 @@ def add_history_docs(store, recs: list[dict]) -> None:
     encoded = store.embedder.encode([texts[i] for i in to_encode])
     for j, i in enumerate(to_encode):
         vectors[i] = encoded[j]
-    store.upsert_documents(
-        "user_history", [r["event_key"] for r in recs], texts, metas, np.stack(vectors)
-    )
+    stacked = np.stack([v for v in vectors if v is not None])  # every slot is filled above
+    store.upsert_documents("user_history", [r["event_key"] for r in recs], texts, metas, stacked)
 
 
 def ingest_orders(store, path, fmt=None, mapping=None, progress: bool = False) -> IngestReport:
@@ -175,8 +174,7 @@ def ingest_policies(store, folder, progress: bool = False) -> IngestReport:
 
     t0 = time.perf_counter()
     got = chunk_policies(folder)
-    chunks = got.chunks if hasattr(got, "chunks") else got
-    rejects = getattr(got, "rejects", [])
+    chunks, rejects = got.chunks, got.rejects
     report = IngestReport(read=len(chunks) + len(rejects), rejected=len(rejects))
     col = store.collection("policies")
     ids = [c.chunk_id for c in chunks]

@@ -169,6 +169,10 @@ class ProductIndex:
         row = self.row_of.get(product_id)
         return None if row is None else self.vectors[row]
 
+    def stored_vectors(self, product_ids: list[str]) -> np.ndarray:
+        """Stored embeddings of live products, row-aligned with product_ids."""
+        return self.vectors[[self.row_of[pid] for pid in product_ids]]
+
     def live_ids(self) -> list[str]:
         """Ids of every live product."""
         return list(self.row_of)

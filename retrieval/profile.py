@@ -69,8 +69,11 @@ def build_profile(user_id: str, rows: list[dict], get_product, now: datetime | N
     """Profile from a user's events; get_product(id) gives the catalog item or None."""
     now = now or datetime.now(UTC).replace(tzinfo=None)
     prof = UserProfile(user_id=user_id, n_events=len(rows))
-    cat, brand = defaultdict(float), defaultdict(float)
-    prices, sizes, bought_brands = [], defaultdict(Counter), Counter()
+    cat: defaultdict[str, float] = defaultdict(float)
+    brand: defaultdict[str, float] = defaultdict(float)
+    prices: list[float] = []
+    sizes: defaultdict[str, Counter[str]] = defaultdict(Counter)
+    bought_brands: Counter[str] = Counter()
     recent: list[str] = []
     for row in rows:
         kind, pid = row["event"], row.get("product_id")
@@ -80,9 +83,9 @@ def build_profile(user_id: str, rows: list[dict], get_product, now: datetime | N
         product = get_product(pid) if pid else None
         if pid:
             recent = [pid] + [p for p in recent if p != pid]
-        if kind == "purchase":
+        if kind == "purchase" and pid:
             prof.purchased.append(pid)
-        elif kind == "return":
+        elif kind == "return" and pid:
             prof.returned.append(pid)
         weight = _event_weight(row) * _decay(row["ts"], now)
         if product is None:

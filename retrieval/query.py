@@ -204,7 +204,13 @@ def _parse_names(text: str, vocab: Vocabulary, f: Filters, matched: list[str]) -
     """Brands/categories named in the text; returns the text without negated names."""
     words = list(re.finditer(r"[A-Za-z0-9][A-Za-z0-9'&.-]*", text))
     keys = [phrase_key(w.group()) for w in words]
-    i, brands, cats, both, ex_b, ex_c, cut = 0, [], [], [], [], [], []
+    i = 0
+    brands: list[str] = []
+    cats: list[str] = []
+    both: list[str] = []
+    ex_b: list[str] = []
+    ex_c: list[str] = []
+    cut: list[tuple[int, int]] = []
     while i < len(words):
         hit = None
         for n in range(min(vocab.max_len + 2, len(words) - i), 0, -1):
@@ -217,10 +223,11 @@ def _parse_names(text: str, vocab: Vocabulary, f: Filters, matched: list[str]) -
             continue
         n, (b, c) = hit
         start, end = words[i].start(), words[i + n - 1].end()
-        if _NEGATION.search(text[:start]):
+        negation = _NEGATION.search(text[:start])
+        if negation:
             ex_b.extend(b)
             ex_c.extend(c)
-            cut.append((_NEGATION.search(text[:start]).start(), end))
+            cut.append((negation.start(), end))
         elif b and c:
             both.extend(b | c)
         else:
@@ -244,7 +251,9 @@ def _parse_names(text: str, vocab: Vocabulary, f: Filters, matched: list[str]) -
 
 def parse_query(text: str, vocab: Vocabulary | None, currency: str = "GBP") -> ParsedQuery:
     """Find exact filters in a query; the rest of the words are returned for ranking."""
-    f, matched, notes = Filters(), [], []
+    f = Filters()
+    matched: list[str] = []
+    notes: list[str] = []
     spans = _parse_rating(text, f, matched)
     rest = _blank(text, spans)
     spans = _parse_prices(rest, f, matched, currency, notes)

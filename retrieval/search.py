@@ -112,6 +112,7 @@ class Searcher:
     def vocabulary(self) -> Vocabulary:
         """Brand and category names of the live catalog."""
         self._refresh()
+        assert self._vocab is not None
         return self._vocab
 
     def parse(self, query: str) -> ParsedQuery:
@@ -153,7 +154,8 @@ class Searcher:
         qvec = self.store.embedder.encode_one(text)
         dense = index.vectors[rows] @ qvec
         tokens = lexical_tokens(text)
-        lexical = self._bm25.get_scores(tokens)[rows] if tokens else np.zeros(rows.size)
+        bm25 = self._bm25
+        lexical = bm25.get_scores(tokens)[rows] if tokens and bm25 else np.zeros(rows.size)
         fused = fuse(self.dense_weight * dense.astype(np.float64), lexical, self.lexical_weight)
         return fused + 0.05 * _quality(index, rows)
 
@@ -258,7 +260,7 @@ class _ReasonContext:
         return out
 
     def _personal_reasons(self, p: Product) -> list[str]:
-        prof, out = self.profile, []
+        prof, out = self.profile, list[str]()
         if prof is None or prof.is_empty:
             return out
         if p.brand and p.brand in prof.brands_bought[:3]:
@@ -269,8 +271,9 @@ class _ReasonContext:
         if levels and prof.category_affinity.get(levels[-1].lower(), 0) >= 0.5:
             out.append(f"you often browse {levels[-1]}")
         band = prof.price_band
-        in_band = band and p.price is not None and band["p25"] <= p.price <= band["p75"]
-        if in_band and self.f.price_max is None:
+        if band is None or p.price is None or self.f.price_max is not None:
+            return out
+        if band["p25"] <= p.price <= band["p75"]:
             out.append(
                 f"in your usual {money(band['p25'], self.currency)}–"
                 f"{money(band['p75'], self.currency)} range"

@@ -151,7 +151,7 @@ class Store:
         if not products:
             return
         if vectors is None:
-            vectors = np.stack([self.index.vector_of(p.product_id) for p in products])
+            vectors = self.index.stored_vectors([p.product_id for p in products])
         texts = [p.embedding_text() for p in products]
         thashes = [text_hash(t) for t in texts]
         metas = [
@@ -236,7 +236,9 @@ def _make_client(config: StoreConfig):
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if config.chroma_mode == "http":
         return chromadb.HttpClient(
-            host=config.chroma_host, port=config.chroma_port, settings=chroma_settings
+            host=config.chroma_host or "localhost",
+            port=config.chroma_port,
+            settings=chroma_settings,
         )
     if config.chroma_mode == "memory":
         return chromadb.EphemeralClient(settings=chroma_settings)
