@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -33,7 +34,7 @@ class Embedder:
         self.dtype = resolve_dtype(dtype)
         self.name = DEFAULT_MODEL_NAME if model_path is None else Path(self.model_path).name
         self.quantize = quantize
-        self._model = None
+        self._models: dict[str, Any] = {}
         self._lock = threading.Lock()
 
     @property
@@ -41,27 +42,31 @@ class Embedder:
         """What the store records as its embedding model."""
         return self.name + ("+int8" if self.quantize else "")
 
-    def _load(self):
+    def _load(self, dtype: str | None = None):
+        """The model in dtype (default: the batch dtype), loaded once."""
+        dtype = dtype or self.dtype
         with self._lock:
-            if self._model is None:
+            if dtype not in self._models:
                 import torch
                 from sentence_transformers import SentenceTransformer
 
-                kwargs = {"torch_dtype": torch.bfloat16} if self.dtype == "bfloat16" else {}
+                kwargs = {"torch_dtype": torch.bfloat16} if dtype == "bfloat16" else {}
                 model = SentenceTransformer(
                     self.model_path, device="cpu", local_files_only=True, model_kwargs=kwargs
                 )
-                model.max_seq_length = min(model.max_seq_length, 128)
+                model.max_seq_length = min(model.max_seq_length or 128, 128)
                 if self.quantize:
                     model = _quantize(model)
-                self._model = model
-        return self._model
+                self._models[dtype] = model
+        return self._models[dtype]
 
-    def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+    def encode(
+        self, texts: list[str], batch_size: int = 64, dtype: str | None = None
+    ) -> np.ndarray:
         """Embed texts; an empty list gives a (0, 384) array."""
         if not texts:
             return np.zeros((0, DIM), dtype=np.float32)
-        model = self._load()
+        model = self._load(dtype)
         vecs = model.encode(
             texts,
             batch_size=batch_size,
@@ -72,8 +77,9 @@ class Embedder:
         return np.asarray(vecs, dtype=np.float32)
 
     def encode_one(self, text: str) -> np.ndarray:
-        """Embed one query text."""
-        return self.encode([text])[0]
+        """Embed one query in fp32: steady ~5 ms latency (bf16 kernels are tuned per shape, so
+        single queries of new lengths stall); neighbours of bf16 documents overlap 0.99."""
+        return self.encode([text], dtype="float32")[0]
 
 
 def cpu_has_bf16() -> bool:

@@ -152,7 +152,7 @@ class Searcher:
         if not text.strip():
             return 0.5 * _quality(index, rows)
         qvec = self.store.embedder.encode_one(text)
-        dense = index.vectors[rows] @ qvec
+        dense = (index.vectors[: len(index.ids)] @ qvec)[rows]  # a view: no 100k-row copy
         tokens = lexical_tokens(text)
         bm25 = self._bm25
         lexical = bm25.get_scores(tokens)[rows] if tokens and bm25 else np.zeros(rows.size)
