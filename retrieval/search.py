@@ -152,7 +152,11 @@ class Searcher:
         if not text.strip():
             return 0.5 * _quality(index, rows)
         qvec = self.store.embedder.encode_one(text)
-        dense = (index.vectors[: len(index.ids)] @ qvec)[rows]  # a view: no 100k-row copy
+        n = len(index.ids)
+        if rows.size * 4 < n:  # a selective filter: gather the few rows
+            dense = index.vectors[rows] @ qvec
+        else:  # most rows: multiply the whole matrix view (no copy), then select
+            dense = (index.vectors[:n] @ qvec)[rows]
         tokens = lexical_tokens(text)
         bm25 = self._bm25
         lexical = bm25.get_scores(tokens)[rows] if tokens and bm25 else np.zeros(rows.size)
