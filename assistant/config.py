@@ -152,6 +152,19 @@ class Settings(BaseSettings):
 
     # --- end LLM ---
 
+    # --- assistant --- (the engine: store rules code applies; the demo's policies state the same)
+    shop_name: str = Field(default="Brightfield Market", description="The shop's name in answers.")
+    return_window_days: int = Field(
+        default=30, ge=0, description="Days after delivery an item can be returned."
+    )
+    non_returnable_if_opened: list[str] = Field(
+        default_factory=lambda: ["Beauty", "Food & Drink"],
+        description="Top-level categories that can only be returned unopened.",
+    )
+    answer_max_tokens: int = Field(
+        default=160, gt=0, description="Most new tokens the model writes for one answer."
+    )
+
     embedding_dtype: Literal["auto", "float32", "bfloat16"] = Field(
         default="auto",
         description="auto: bf16 where the CPU has AMX/AVX512-BF16 (4x faster, same neighbours), else fp32.",

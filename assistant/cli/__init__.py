@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from assistant.cli import chat as chat_cmds
 from assistant.cli import eval as eval_cmds
 from assistant.cli import evals
 from assistant.cli import ingest as ingest_cmds
@@ -17,6 +18,7 @@ app = typer.Typer(
 app.add_typer(ingest_cmds.app, name="ingest")
 app.add_typer(eval_cmds.app, name="eval")
 store_cmds.register(app)
+chat_cmds.register(app)
 evals.register(eval_cmds.app)
 
 

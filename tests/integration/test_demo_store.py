@@ -10,16 +10,6 @@ from sqlalchemy import func, select
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
-@pytest.fixture(scope="module")
-def demo_store(tmp_path_factory, embedder):
-    from retrieval.seed import prepare_demo
-    from retrieval.store import StoreConfig, open_store
-
-    store = open_store(StoreConfig(data_dir=tmp_path_factory.mktemp("demo")), embedder)
-    first = prepare_demo(store)
-    return store, first
-
-
 def test_demo_loads_cleanly_and_reloading_adds_nothing(demo_store):
     from retrieval.seed import prepare_demo
 

@@ -1,0 +1,134 @@
+"""Decide with code: which items qualify, which is cheapest / best rated, how two items compare.
+
+The model is handed these as facts; it never ranks, filters or compares on its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from assistant.prompts import price_text
+from retrieval.index import Filters
+
+PROMPT_ITEMS = 3  # evidence items per shopping turn (a small model copes with few)
+
+
+def describe_filters(f: Filters, currency: str) -> str:
+    """'under £30.00, rated 4.0 or more, in board games, not Lego' (empty when unconstrained)."""
+    parts = []
+    if f.price_min is not None and f.price_max is not None:
+        parts.append(
+            f"between {price_text(f.price_min, currency)} and {price_text(f.price_max, currency)}"
+        )
+    elif f.price_max is not None:
+        word = "up to" if f.price_max_inclusive else "under"
+        parts.append(f"{word} {price_text(f.price_max, currency)}")
+    elif f.price_min is not None:
+        word = "from" if f.price_min_inclusive else "over"
+        parts.append(f"{word} {price_text(f.price_min, currency)}")
+    if f.rating_min is not None:
+        parts.append(f"rated {f.rating_min:g} or more")
+    names = [*f.categories, *f.brands_or_categories]
+    if names:
+        parts.append("in " + " or ".join(names))
+    if f.brands:
+        parts.append("by " + " or ".join(f.brands))
+    excluded = [*f.exclude_brands, *f.exclude_categories]
+    if excluded:
+        parts.append("not " + " or ".join(excluded))
+    return ", ".join(parts)
+
+
+def shopping_filters(f: Filters) -> Filters:
+    """The filters a shopping turn applies: the conversation's plus 'in stock' (cards are buyable)."""
+    return replace(f, in_stock=True)
+
+
+def satisfies(item: dict, f: Filters) -> bool:
+    """Does an item JSON satisfy the price / rating / stock filters? (names are checked by search)."""
+    price, rating = item.get("price"), item.get("rating")
+    if f.price_max is not None and (
+        price is None or price > f.price_max or (not f.price_max_inclusive and price == f.price_max)
+    ):
+        return False
+    if f.price_min is not None and (
+        price is None or price < f.price_min or (not f.price_min_inclusive and price == f.price_min)
+    ):
+        return False
+    if f.rating_min is not None and (rating is None or rating < f.rating_min):
+        return False
+    return not (f.in_stock and item.get("in_stock") is False)
+
+
+def superlatives(items: list[dict]) -> dict[str, str]:
+    """Which evidence item is cheapest, dearest and best rated (ties: first listed)."""
+    out: dict[str, str] = {}
+    priced = [i for i in items if i.get("price") is not None]
+    if len(priced) >= 2:
+        out["cheapest"] = min(priced, key=lambda i: i["price"])["product_id"]
+        out["dearest"] = max(priced, key=lambda i: i["price"])["product_id"]
+    rated = [i for i in items if i.get("rating") is not None]
+    if len(rated) >= 2:
+        out["best_rated"] = max(rated, key=lambda i: i["rating"])["product_id"]
+    return out
+
+
+def superlative_facts(items: list[dict], tags: dict[str, str]) -> list[str]:
+    """The superlatives as sentences with the prompt's tags ([P2] is the cheapest …)."""
+    s = superlatives(items)
+    by_id = {i["product_id"]: i for i in items}
+    facts = []
+    if "cheapest" in s:
+        i = by_id[s["cheapest"]]
+        facts.append(
+            f"[{tags[i['product_id']]}] is the cheapest at {price_text(i['price'], i['currency'] or 'GBP')}."
+        )
+    if "best_rated" in s:
+        i = by_id[s["best_rated"]]
+        facts.append(f"[{tags[i['product_id']]}] is the best rated ({i['rating']:.1f}).")
+    return facts
+
+
+_LIGHTER = (("weight_g", "lighter", "heavier", "g"), ("capacity_ml", "smaller", "larger", "ml"))
+
+
+def compare_facts(
+    items: list[dict], attributes: dict[str, dict], tags: dict[str, str]
+) -> list[str]:
+    """Price, rating and numeric-attribute comparisons of the first two items, decided by code."""
+    if len(items) < 2:
+        return []
+    a, b = items[0], items[1]
+    ta, tb = tags[a["product_id"]], tags[b["product_id"]]
+    cur = a.get("currency") or "GBP"
+    facts = []
+    if a.get("price") is not None and b.get("price") is not None and a["price"] != b["price"]:
+        lo, hi = (a, b) if a["price"] < b["price"] else (b, a)
+        diff = hi["price"] - lo["price"]
+        facts.append(
+            f"[{tags[lo['product_id']]}] is cheaper: {price_text(lo['price'], cur)} against "
+            f"{price_text(hi['price'], cur)}, {price_text(diff, cur)} less."
+        )
+    elif a.get("price") is not None and a.get("price") == b.get("price"):
+        facts.append(f"[{ta}] and [{tb}] cost the same, {price_text(a['price'], cur)}.")
+    if a.get("rating") is not None and b.get("rating") is not None:
+        if a["rating"] != b["rating"]:
+            hi, lo = (a, b) if a["rating"] > b["rating"] else (b, a)
+            facts.append(
+                f"[{tags[hi['product_id']]}] is rated higher: {hi['rating']:.1f} against {lo['rating']:.1f}."
+            )
+        else:
+            facts.append(f"[{ta}] and [{tb}] are rated the same, {a['rating']:.1f}.")
+    attrs_a, attrs_b = attributes.get(a["product_id"], {}), attributes.get(b["product_id"], {})
+    for key, less, _more, unit in _LIGHTER:
+        va, vb = attrs_a.get(key), attrs_b.get(key)
+        if isinstance(va, int | float) and isinstance(vb, int | float) and va != vb:
+            small, big = (ta, tb) if va < vb else (tb, ta)
+            facts.append(
+                f"[{small}] is {less} than [{big}] ({min(va, vb):g}{unit} against {max(va, vb):g}{unit})."
+            )
+    for key in sorted(set(attrs_a) & set(attrs_b)):
+        va, vb = attrs_a[key], attrs_b[key]
+        if isinstance(va, str) and isinstance(vb, str) and va != vb and len(facts) < 6:
+            facts.append(f"{key.replace('_', ' ').capitalize()}: [{ta}] {va}, [{tb}] {vb}.")
+    return facts

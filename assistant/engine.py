@@ -1,0 +1,406 @@
+"""One turn of the assistant: understand → retrieve → decide → generate → ground.
+
+`Engine.stream(messages, user)` yields grounded text pieces (whole sentences, never retracted)
+and ends with the `TurnResult`; `Engine.answer` returns the result alone. Conversation state is
+re-derived from `messages` on every call, so callers (CLI, HTTP API) stay stateless.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from assistant import answers
+from assistant.conversation import ConversationState, derive_state, message_text, shown_items
+from assistant.decide import (
+    PROMPT_ITEMS,
+    compare_facts,
+    describe_filters,
+    satisfies,
+    shopping_filters,
+    superlative_facts,
+    superlatives,
+)
+from assistant.grounding import Grounder
+from assistant.intents import Intent
+from assistant.prompts import Evidence, agent_messages, shopper_messages
+from assistant.support import (
+    ServiceRules,
+    missing_orders,
+    open_ticket,
+    order_facts,
+    policy_sections,
+    return_facts,
+    user_orders,
+)
+from retrieval.profile import user_profile
+from retrieval.search import Searcher, item_json
+
+_SUPERLATIVE_ASKED = re.compile(r"\b(?:cheapest|best|top|highest|lowest|most|least)\b", re.I)
+POLICY_TASKS = {
+    Intent.POLICY_QUESTION: "policy",
+    Intent.DELIVERY: "policy",
+    Intent.PAYMENT: "policy",
+    Intent.ACCOUNT: "account",
+    Intent.FEEDBACK: "policy",
+}
+ORDER_INTENTS = {Intent.ORDER_STATUS, Intent.CANCEL_ORDER, Intent.CHANGE_ORDER}
+ITEM_TASKS = {"recommend", "search", "compare"}
+
+
+@dataclass
+class EngineConfig:
+    shop_name: str = "our shop"
+    rules: ServiceRules = field(default_factory=ServiceRules)
+    prompt_items: int = PROMPT_ITEMS
+    max_tokens: int = 160
+
+
+@dataclass
+class TurnResult:
+    """The `ask --json` document (plus the answer text)."""
+
+    answer: str
+    intent: str
+    constraints: dict
+    cards: list[dict]
+    citations: list[dict]
+    degraded: bool
+    llm_text_used: bool
+    timings: dict[str, float]
+    ticket_id: int | None = None
+    dropped: list[tuple[str, str]] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {
+            "answer": self.answer,
+            "intent": self.intent,
+            "constraints": self.constraints,
+            "cards": self.cards,
+            "citations": self.citations,
+            "degraded": self.degraded,
+            "llm_text_used": self.llm_text_used,
+            "timings": self.timings,
+            "ticket_id": self.ticket_id,
+            "grounding": {"dropped": [{"text": t, "reason": r} for t, r in self.dropped]},
+        }
+
+
+@dataclass
+class _Plan:
+    state: ConversationState
+    ev: Evidence
+    question: str
+    described: str = ""
+    known_titles: dict[str, str] = field(default_factory=dict)
+    use_llm: bool = True
+    ticket_id: int | None = None
+
+
+class Engine:
+    """The assistant over one store and one LLM runtime (None: template answers only)."""
+
+    def __init__(
+        self,
+        store,
+        llm=None,
+        config: EngineConfig | None = None,
+        classifier=None,
+        today: date | None = None,
+    ):
+        self.store = store
+        self.llm = llm
+        self.config = config or EngineConfig()
+        self.searcher = Searcher(store)
+        self.classifier = classifier
+        self.today = today
+
+    # --- public ----------------------------------------------------------------------------
+    def answer(
+        self, messages: list[dict], user: str | None = None, agent: bool = False
+    ) -> TurnResult:
+        """One grounded turn for the conversation so far."""
+        result = None
+        for piece in self.stream(messages, user, agent):
+            if isinstance(piece, TurnResult):
+                result = piece
+        assert result is not None
+        return result
+
+    def draft_reply(self, ticket_text: str, customer_id: str) -> dict:
+        """Agent assist: a grounded draft for a ticket, its citations and the detected intent."""
+        result = self.answer([{"role": "user", "content": ticket_text}], customer_id, agent=True)
+        return {
+            "draft": result.answer,
+            "citations": result.citations,
+            "intent": result.intent,
+            "cards": result.cards,
+            "degraded": result.degraded,
+            "llm_text_used": result.llm_text_used,
+        }
+
+    def stream(
+        self, messages: list[dict], user: str | None = None, agent: bool = False
+    ) -> Iterator[str | TurnResult]:
+        """Grounded text pieces as they are decided, then the TurnResult (agent: a draft reply)."""
+        t0 = time.perf_counter()
+        timings: dict[str, float] = {}
+        plan = self._understand(messages, timings)
+        self._retrieve_and_decide(plan, user, messages, timings, agent)
+        grounder = Grounder(plan.ev, plan.known_titles, superlatives(plan.ev.items))
+        shown: list[str] = []
+        degraded = False
+        t_gen = time.perf_counter()
+        ground_s = 0.0
+        if plan.use_llm and self.llm is not None:
+            build = agent_messages if agent else shopper_messages
+            prompt = build(plan.question, plan.ev, self.config.shop_name)
+            try:
+                for piece in self.llm.stream(prompt):
+                    g0 = time.perf_counter()
+                    for sentence in grounder.feed(piece):
+                        timings.setdefault("ttft", round(time.perf_counter() - t0, 3))
+                        shown.append(sentence)
+                        yield sentence + "\n"
+                    ground_s += time.perf_counter() - g0
+                for sentence in grounder.finish():
+                    shown.append(sentence)
+                    yield sentence + "\n"
+            except Exception as exc:  # LLMUnavailable and anything the backend raised
+                from assistant.llm import LLMUnavailable
+
+                if not isinstance(exc, LLMUnavailable | TimeoutError | ConnectionError):
+                    raise
+                degraded = True
+        elif plan.use_llm:
+            degraded = True
+        timings["generate"] = round(time.perf_counter() - t_gen - ground_s, 3)
+        timings["ground"] = round(ground_s, 3)
+        out = grounder.out
+        used = self._model_text_usable(plan.ev, out)
+        text = "\n".join(shown)
+        cards_ids = list(out.item_ids)
+        if not used:
+            template = self._render_template(plan, grounder)
+            timings.setdefault("ttft", round(time.perf_counter() - t0, 3))
+            yield template + "\n"
+            text = (text + "\n" + template).strip() if shown else template
+            cards_ids += [
+                i["product_id"]
+                for i in plan.ev.items
+                if i["product_id"] not in cards_ids and f"[{i['product_id']}]" in template
+            ]
+        elif plan.ev.policies and not out.policy_ids:
+            top = plan.ev.policies[0]
+            source = f"(Source: {top['file']} › {top['section']})"
+            out.policy_ids.append(top["id"])
+            yield source + "\n"
+            text += "\n" + source
+        by_id = {i["product_id"]: i for i in plan.ev.items}
+        cards = [by_id[i] for i in cards_ids if i in by_id]
+        timings["total"] = round(time.perf_counter() - t0, 3)
+        yield TurnResult(
+            answer=text,
+            intent=str(plan.state.intent.intent) if plan.state.intent else "small_talk",
+            constraints=plan.state.to_dict(),
+            cards=cards,
+            citations=self._citations(plan, cards, out.policy_ids, used),
+            degraded=degraded,
+            llm_text_used=used,
+            timings=timings,
+            ticket_id=plan.ticket_id,
+            dropped=out.dropped,
+        )
+
+    # --- stages ----------------------------------------------------------------------------
+    def _understand(self, messages: list[dict], timings: dict) -> _Plan:
+        t = time.perf_counter()
+        vocab = self.searcher.vocabulary()
+        state = derive_state(messages, vocab, self.store.config.currency, self.classifier)
+        question = next(
+            (message_text(m) for m in reversed(messages) if m.get("role") == "user"), ""
+        )
+        known: dict[str, str] = {}
+        for m in messages:
+            if m.get("role") == "assistant":
+                for pid in shown_items(message_text(m))[0]:
+                    p = self.store.get_product(pid)
+                    if p is not None:
+                        known[p.title] = p.product_id
+        timings["understand"] = round(time.perf_counter() - t, 3)
+        return _Plan(state, Evidence("small_talk"), question, known_titles=known)
+
+    def _retrieve_and_decide(
+        self,
+        plan: _Plan,
+        user: str | None,
+        messages: list[dict],
+        timings: dict,
+        agent: bool = False,
+    ) -> None:
+        t = time.perf_counter()
+        intent = plan.state.intent.intent if plan.state.intent else Intent.SMALL_TALK
+        if not agent and (intent == Intent.HUMAN_HANDOFF or _failed_twice(messages)):
+            plan.ticket_id = open_ticket(self.store, user, "handoff", [dict(m) for m in messages])
+            plan.ev = Evidence("handoff", facts=[
+                f"Ticket {plan.ticket_id} is open: a member of our team will read this conversation and reply here."
+            ])  # fmt: skip
+            plan.use_llm = False
+        elif intent in (Intent.RECOMMEND, Intent.SEARCH) and not plan.state.product_ids:
+            self._shopping(plan, user, intent)
+        elif intent in (Intent.COMPARE, Intent.SEARCH):
+            self._about_items(plan, intent)
+        elif intent in ORDER_INTENTS or intent == Intent.RETURN_REFUND:
+            self._orders(plan, user, intent)
+        elif intent in POLICY_TASKS:
+            plan.ev = Evidence(
+                POLICY_TASKS[intent], policies=policy_sections(self.store, plan.question)
+            )
+        elif intent == Intent.OUT_OF_SCOPE:
+            plan.ev, plan.use_llm = Evidence("out_of_scope"), False
+        else:
+            plan.ev = Evidence("small_talk")
+        timings["retrieve"] = round(time.perf_counter() - t, 3)
+
+    def _shopping(self, plan: _Plan, user: str | None, intent: Intent) -> None:
+        state = plan.state
+        f = shopping_filters(state.filters)
+        profile = user_profile(self.store, user) if user else None
+        text = state.search_text()
+        if not text and profile is not None and not profile.is_empty:
+            text = " ".join(profile.top_categories(2))
+        k = self.config.prompt_items
+        found = self.searcher.search(text, profile=profile, k=k + 5, filters=f, parse=False)
+        excluded = [t.lower() for t in state.excluded_terms]
+        items = [
+            i
+            for i in found.items
+            if satisfies(i, f) and not any(t in i["title"].lower() for t in excluded)
+        ][:k]
+        if state.topic and not any(r.startswith("matches") for i in items for r in i["reasons"]):
+            items = []  # what they named matches no qualifying item: don't pass off others as it
+        plan.described = describe_filters(f, self.store.config.currency)
+        if state.topic:
+            plan.described = f"matching '{state.topic}'" + (
+                f", {plan.described}" if plan.described else ""
+            )
+        if not items:
+            priced = f.price_max is not None or f.price_min is not None
+            wider = (
+                self.searcher.search(text, k=10, filters=_without_price(f), parse=False).items
+                if priced
+                else []
+            )
+            if state.topic:
+                wider = [i for i in wider if any(r.startswith("matches") for r in i["reasons"])]
+            plan.ev = Evidence("none", facts=[answers.nothing_answer(plan.described, bool(wider))])
+            plan.use_llm = False
+            return
+        tags = {i["product_id"]: f"P{n}" for n, i in enumerate(items, 1)}
+        asked = _SUPERLATIVE_ASKED.search(plan.question)  # facts only when asked: fewer to garble
+        plan.ev = Evidence(
+            str(intent), items=items, facts=superlative_facts(items, tags) if asked else []
+        )
+
+    def _about_items(self, plan: _Plan, intent: Intent) -> None:
+        ids = plan.state.product_ids or plan.state.shown_ids[:2]
+        products = [p for p in (self.store.get_product(i) for i in ids) if p is not None]
+        if not products:
+            plan.ev = Evidence(
+                "none",
+                facts=["Which items do you mean? Tell me their ids or positions in the list."],
+            )
+            plan.use_llm = False
+            return
+        items = [item_json(p, 1.0, ["you asked about it"]) for p in products[:4]]
+        tags = {i["product_id"]: f"P{n}" for n, i in enumerate(items, 1)}
+        attrs = {p.product_id: p.attributes for p in products}
+        facts = compare_facts(items, attrs, tags) if intent == Intent.COMPARE else []
+        for p in products[:4]:
+            if p.attributes:
+                details = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in p.attributes.items())
+                facts.append(f"[{tags[p.product_id]}] details: {details}.")
+        plan.ev = Evidence("compare" if len(items) > 1 else "search", items=items, facts=facts)
+        named = " and ".join(f"[{t}]" for t in tags.values())
+        plan.question = f"{plan.question.strip()} (that is {named})"  # references resolved by code
+
+    def _orders(self, plan: _Plan, user: str | None, intent: Intent) -> None:
+        today = self.today or datetime.now(UTC).date()
+        if not user:
+            plan.ev = Evidence(
+                "order_status", facts=["Please sign in so I can look up your orders."]
+            )
+            plan.use_llm = False
+            return
+        wanted = plan.state.order_ids
+        lines = user_orders(self.store, user, wanted or None)
+        facts = [f"There is no order {o} on your account." for o in missing_orders(wanted, lines)]
+        rules = self.config.rules
+        if intent == Intent.RETURN_REFUND:
+            facts += return_facts(lines, rules, today)
+            policies = policy_sections(self.store, "return window refund " + plan.question)
+            plan.ev = Evidence("return_refund", orders=lines, facts=facts, policies=policies)
+        else:
+            facts += order_facts(lines, rules, today)
+            if intent == Intent.CANCEL_ORDER:
+                for r in lines:
+                    ok = r["status"] in rules.cancellable_statuses
+                    facts.append(
+                        f"Order {r['order_id']} {'can' if ok else 'can no longer'} be cancelled."
+                    )
+            if not lines and not wanted:
+                facts.append("There are no orders on your account yet.")
+            plan.ev = Evidence("order_status", orders=lines, facts=facts)
+
+    # --- after generation ------------------------------------------------------------------
+    @staticmethod
+    def _model_text_usable(ev: Evidence, out) -> bool:
+        if not out.sentences:
+            return False
+        if ev.task in ITEM_TASKS:
+            return bool(out.item_ids)
+        if ev.task in ("order_status", "return_refund") and ev.orders:
+            return {o["order_id"] for o in ev.orders} <= set(out.order_ids)
+        return True
+
+    def _render_template(self, plan: _Plan, grounder: Grounder) -> str:
+        text = answers.template_answer(plan.ev, plan.described)
+        return "\n".join(grounder._render(line) for line in text.split("\n"))
+
+    @staticmethod
+    def _citations(plan: _Plan, cards: list[dict], policy_ids: list[str], used: bool) -> list[dict]:
+        cites = [{"kind": "product", "id": c["product_id"], "section": None} for c in cards]
+        sections = {p["id"]: p for p in plan.ev.policies}
+        ids = policy_ids if used else [p["id"] for p in plan.ev.policies[:1]]
+        cites += [
+            {"kind": "policy", "id": i, "section": sections[i]["section"]}
+            for i in ids
+            if i in sections
+        ]
+        cites += [
+            {"kind": "order", "id": o, "section": None}
+            for o in dict.fromkeys(r["order_id"] for r in plan.ev.orders)
+        ]
+        if plan.ticket_id is not None:
+            cites.append({"kind": "ticket", "id": str(plan.ticket_id), "section": None})
+        return cites
+
+
+def _without_price(f):
+    from dataclasses import replace
+
+    return replace(f, price_min=None, price_max=None)
+
+
+def _failed_twice(messages: list[dict]) -> bool:
+    """The last two assistant answers were failures (nothing found / out of scope)."""
+    said = [message_text(m) for m in messages if m.get("role") == "assistant"][-2:]
+    return len(said) == 2 and all(s.startswith((answers.NOTHING, answers.CANNOT)) for s in said)
+
+
+def dumps(result: TurnResult) -> str:
+    return json.dumps(result.to_json(), ensure_ascii=False, default=str)

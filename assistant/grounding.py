@@ -1,0 +1,314 @@
+"""Grounding: keep only what the evidence supports, render names and prices from the store.
+
+The model cites items by short tags ([P1], [P2] … in the prompt) and policy sections by [S1] ….
+Code checks each sentence as it completes (so a streamed sentence is never taken back):
+- every tag must be in the evidence; an unknown id or a half-written tag drops the sentence;
+- a product title written without its tag counts as citing it when it is in the evidence and
+  drops the sentence when it is not (an item shown earlier that no longer qualifies);
+- every money amount must be the price of an item the sentence cites or a number code decided
+  (budget, difference); ratings must be the cited item's rating; other numbers (days, sizes,
+  dates) must appear in the evidence;
+- superlatives ("cheapest", "best rated", "most expensive") must name the item code found;
+- order ids must be this user's; template placeholders ({{Order Number}}), prompt headers and
+  pieces of the system prompt never pass; repeated sentences are dropped.
+Kept sentences are rendered: tags become real ids ([P00012]) with the store's title and price.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from assistant.prompts import Evidence, evidence_block, item_line, price_text, system_prompts
+
+_TAG = re.compile(r"\[([^\[\]\n]{1,60})\]")
+_OPEN_TAG = re.compile(r"\[[^\]]*$")
+_MONEY = re.compile(
+    r"(?:[£$€]\s?(\d[\d,]*(?:\.\d{1,2})?))|(?:(\d[\d,]*(?:\.\d{1,2})?)\s?(?:GBP|USD|EUR|pounds?)\b)"
+)
+_RATING = re.compile(
+    r"(?:rated|rating(?: of)?)\s+(\d(?:\.\d)?)|(\d(?:\.\d)?)\s*(?:/\s*5|stars?|out of 5)", re.I
+)
+_NUMBER = re.compile(r"\d+(?:[.,:/-]\d+)*")
+_ORDER = re.compile(r"\bORD-?\d+\b", re.I)
+_HEADER = re.compile(r"^\s*(?:ITEMS|FACTS|POLICY|ORDERS|QUESTION|TICKET|PERSONALITY)\b\s*:?", re.I)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\[\"'(])|\n+")
+_SUPERLATIVE = {
+    "cheapest": re.compile(r"\b(?:cheapest|least expensive|lowest[- ]priced|lowest price|most affordable)\b", re.I),
+    "dearest": re.compile(r"\b(?:most expensive|priciest|dearest|highest price)\b", re.I),
+    "best_rated": re.compile(r"\b(?:best[- ]rated|highest[- ]rated|top[- ]rated|best reviewed)\b", re.I),
+}  # fmt: skip
+
+
+def _num(text: str) -> str:
+    """A number in canonical form: '1,299.00' → '1299', '4.50' → '4.5'."""
+    try:
+        value = float(text.replace(",", ""))
+    except ValueError:
+        return text
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def _shingles(text: str, n: int = 6) -> set[str]:
+    words = re.findall(r"[a-z]+", text.lower())
+    return {" ".join(words[i : i + n]) for i in range(len(words) - n + 1)}
+
+
+_STOP = frozenset(
+    "the and for with that this your you are our from have has was were will can not but "
+    "its it's they them their there here what which when where who how all any also into "
+    "than then just very more most some such only".split()
+)
+
+
+def _content_words(text: str) -> set[str]:
+    return {w.rstrip("s") for w in re.findall(r"[a-z]{3,}", text.lower()) if w not in _STOP}
+
+
+_LEAK = set().union(*(_shingles(p.format(shop="")) for p in system_prompts()))
+
+
+@dataclass
+class GroundedText:
+    """What survived grounding, in order, and why the rest did not."""
+
+    sentences: list[str] = field(default_factory=list)
+    item_ids: list[str] = field(default_factory=list)  # real product ids, first mention first
+    policy_ids: list[str] = field(default_factory=list)
+    order_ids: list[str] = field(default_factory=list)
+    dropped: list[tuple[str, str]] = field(default_factory=list)  # (sentence, reason)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.sentences)
+
+
+class Grounder:
+    """Checks and renders model text against one turn's evidence; feed it streamed pieces."""
+
+    def __init__(
+        self,
+        ev: Evidence,
+        known_titles: dict[str, str] | None = None,
+        superlatives: dict[str, str] | None = None,
+    ) -> None:
+        self.ev = ev
+        self.items = {f"P{i + 1}": item for i, item in enumerate(ev.items)}
+        self.by_id = {item["product_id"].upper(): tag for tag, item in self.items.items()}
+        self.policies = {f"S{i + 1}": p for i, p in enumerate(ev.policies)}
+        self.policy_by_id = {p["id"].lower(): tag for tag, p in self.policies.items()}
+        # title (lower) -> product id, for items the model could have seen (evidence, shown before)
+        self.titles = {t.lower(): pid for t, pid in (known_titles or {}).items() if len(t) >= 12}
+        self.titles.update({i["title"].lower(): i["product_id"] for i in ev.items})
+        self.superlatives = superlatives or {}  # kind -> product id code decided
+        self.orders = {o["order_id"].upper() for o in ev.orders}
+        self.numbers, self.item_numbers = self._evidence_numbers()
+        self.words = _content_words(evidence_block(ev))
+        self.out = GroundedText()
+        self._rendered: set[str] = set()
+        self._seen: set[str] = set()
+        self._buffer = ""
+
+    def _evidence_numbers(self) -> tuple[set[str], dict[str, set[str]]]:
+        """Numbers anyone may state (facts about no item, orders, policies) and those per item.
+
+        A sentence citing items may only state those items' numbers (and the general ones), so
+        "[P2] costs £13.49" fails when £13.49 is [P1]'s price.
+        """
+        general: set[str] = set()
+        per_item: dict[str, set[str]] = {}
+        for tag, item in self.items.items():
+            per_item[item["product_id"]] = {_num(n) for n in _NUMBER.findall(item_line(tag, item))}
+        for fact in self.ev.facts:
+            nums = {_num(n) for n in _NUMBER.findall(_TAG.sub(" ", fact))}
+            tags = [t.upper() for t in _TAG.findall(fact) if t.upper() in self.items]
+            for t in tags:
+                per_item[self.items[t]["product_id"]] |= nums
+            if not tags:
+                general |= nums
+        rest = Evidence("", orders=self.ev.orders, policies=self.ev.policies)
+        general |= {_num(n) for n in _NUMBER.findall(evidence_block(rest))}
+        return general, per_item
+
+    # --- streaming -------------------------------------------------------------------------
+    def feed(self, piece: str) -> list[str]:
+        """Add streamed text; returns the newly completed, grounded sentences (rendered)."""
+        self._buffer += piece
+        parts = _SENTENCE_END.split(self._buffer)
+        self._buffer = parts.pop()
+        return [s for s in (self._accept(p) for p in parts) if s]
+
+    def finish(self) -> list[str]:
+        """Flush the last piece: kept only if it is a whole sentence (not cut by max_tokens)."""
+        rest, self._buffer = self._buffer.strip(), ""
+        if not rest:
+            return []
+        if not re.search(r"[.!?)\]]$", rest) and len(rest.split()) < 5:
+            self.out.dropped.append((rest, "unfinished"))
+            return []
+        kept = self._accept(rest)
+        return [kept] if kept else []
+
+    def ground(self, text: str) -> GroundedText:
+        """Ground a whole answer at once."""
+        self.feed(text + "\n")
+        self.finish()
+        return self.out
+
+    # --- one sentence ----------------------------------------------------------------------
+    def _accept(self, sentence: str) -> str | None:
+        sentence = sentence.strip().strip("-*• ").strip()
+        if not sentence:
+            return None
+        rendered, reason = self._check(sentence)
+        if reason:
+            self.out.dropped.append((sentence, reason))
+            return None
+        key = re.sub(r"\W+", " ", sentence.lower()).strip()
+        if key in self._seen:
+            self.out.dropped.append((sentence, "repeated"))
+            return None
+        self._seen.add(key)
+        self.out.sentences.append(rendered)
+        return rendered
+
+    def _check(self, s: str) -> tuple[str, str | None]:
+        if "{{" in s or "}}" in s:
+            return s, "template placeholder"
+        if _HEADER.match(s) or s.endswith(":"):
+            return s, "prompt structure"
+        if _shingles(s) & _LEAK:
+            return s, "system prompt"
+        if _OPEN_TAG.search(s):
+            return s, "unfinished tag"
+        items, policies, reason = self._tags(s)
+        if reason:
+            return s, reason
+        low = s.lower()
+        for title, pid in self.titles.items():
+            if title in low and pid not in items:
+                if pid.upper() not in self.by_id:
+                    return s, f"names {pid}, which is not in the evidence"
+                items.append(pid)
+        orders_named = _ORDER.findall(s)
+        for order in orders_named:
+            if order.upper().replace("ORD", "ORD-").replace("--", "-") not in self.orders:
+                return s, f"order {order} is not this customer's"
+        if not (items or policies or orders_named) and self.ev.task != "small_talk":
+            if self.ev.task in ("recommend", "search", "compare"):
+                return s, "cites no item"
+            if not self._supported(s):
+                return s, "not supported by the evidence"
+        reason = self._numbers(s, items)
+        if reason:
+            return s, reason
+        reason = self._superlative(s, items)
+        if reason:
+            return s, reason
+        for pid in items:
+            if pid not in self.out.item_ids:
+                self.out.item_ids.append(pid)
+        for pol in policies:
+            if pol not in self.out.policy_ids:
+                self.out.policy_ids.append(pol)
+        for order in _ORDER.findall(s):
+            if order.upper() not in self.out.order_ids:
+                self.out.order_ids.append(order.upper())
+        return self._render(s), None
+
+    def _tags(self, s: str) -> tuple[list[str], list[str], str | None]:
+        items: list[str] = []
+        policies: list[str] = []
+        for m in _TAG.finditer(s):
+            tag = m.group(1).strip()
+            key = tag.upper()
+            if key in self.items:
+                items.append(self.items[key]["product_id"])
+            elif key in self.by_id:
+                items.append(self.items[self.by_id[key]]["product_id"])
+            elif key in self.policies:
+                policies.append(self.policies[key]["id"])
+            elif tag.lower() in self.policy_by_id:
+                policies.append(tag.lower())
+            elif _ORDER.fullmatch(tag) and tag.upper() in self.orders:
+                continue
+            else:
+                return items, policies, f"unknown id [{tag}]"
+        return items, policies, None
+
+    def _numbers(self, s: str, items: list[str]) -> str | None:
+        """Numbers after an item's tag must be that item's; before any tag, any cited item's."""
+        for segment, owner in self._segments(s, items):
+            if owner is None:
+                pool = items or list(self.item_numbers)
+                allowed = set(self.numbers).union(*(self.item_numbers[p] for p in pool))
+            else:
+                allowed = self.numbers | self.item_numbers[owner]
+                for title, pid in self.titles.items():
+                    if pid != owner and title in segment.lower() and pid.upper() in self.by_id:
+                        return f"the text after [{owner}] names another item"
+            reason = self._segment_numbers(segment, allowed)
+            if reason:
+                return reason
+        return None
+
+    def _segments(self, s: str, items: list[str]) -> list[tuple[str, str | None]]:
+        """(text, item it follows) pieces of a sentence, split at item tags."""
+        out: list[tuple[str, str | None]] = []
+        last, owner = 0, None
+        for m in _TAG.finditer(s):
+            key = m.group(1).strip().upper()
+            tag = key if key in self.items else self.by_id.get(key)
+            if tag is None:
+                continue
+            out.append((s[last : m.start()], owner))
+            last, owner = m.end(), self.items[tag]["product_id"]
+        out.append((s[last:], owner))
+        return out
+
+    @staticmethod
+    def _segment_numbers(text: str, allowed: set[str]) -> str | None:
+        text = _TAG.sub(" ", text)
+        for m in _MONEY.finditer(text):
+            if _num(m.group(1) or m.group(2)) not in allowed:
+                return f"price {m.group(0).strip()} is not in the evidence for what it cites"
+        for m in _RATING.finditer(text):
+            if _num(m.group(1) or m.group(2)) not in allowed:
+                return f"rating {m.group(0).strip()} is not in the evidence for what it cites"
+        for n in _NUMBER.findall(_ORDER.sub(" ", text)):
+            if _num(n) not in allowed:
+                return f"number {n} is not in the evidence for what it cites"
+        return None
+
+    def _supported(self, s: str) -> bool:
+        """An uncited sentence must mostly use the evidence's own words."""
+        words = _content_words(s)
+        return len(words) <= 2 or len(words & self.words) >= 0.6 * len(words)
+
+    def _superlative(self, s: str, items: list[str]) -> str | None:
+        for kind, pattern in _SUPERLATIVE.items():
+            if pattern.search(s) and items:
+                truth = self.superlatives.get(kind)
+                if truth is None or truth not in items:
+                    return f"'{pattern.search(s).group(0)}' does not match the evidence"  # type: ignore[union-attr]
+        return None
+
+    def _render(self, s: str) -> str:
+        def tag(m: re.Match) -> str:
+            key = m.group(1).strip().upper()
+            tag_ = key if key in self.items else self.by_id.get(key)
+            if tag_ is not None:
+                item = self.items[tag_]
+                first = item["product_id"] not in self._rendered
+                self._rendered.add(item["product_id"])
+                if item["title"].lower() in s.lower() or not first:
+                    return f"[{item['product_id']}]"
+                price = price_text(item.get("price"), item.get("currency") or "GBP")
+                return f"{item['title']} ({price}) [{item['product_id']}]"
+            pol_tag = key if key in self.policies else self.policy_by_id.get(key.lower())
+            if pol_tag is not None:
+                p = self.policies[pol_tag]
+                return f"[{p['file']} › {p['section'].split(' > ')[-1]}]"
+            return m.group(0)
+
+        return _TAG.sub(tag, s)

@@ -1,0 +1,47 @@
+"""Build the assistant for a process: store + LLM runtime + engine, from the settings."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import date
+
+from assistant.engine import Engine, EngineConfig
+from assistant.support import ServiceRules
+
+log = logging.getLogger(__name__)
+
+
+def engine_config(settings) -> EngineConfig:
+    """The engine's view of the settings."""
+    rules = ServiceRules(
+        return_window_days=settings.return_window_days,
+        non_returnable_if_opened=tuple(c.lower() for c in settings.non_returnable_if_opened),
+    )
+    return EngineConfig(
+        shop_name=settings.shop_name, rules=rules, max_tokens=settings.answer_max_tokens
+    )
+
+
+def start_llm(settings, backend: str | None = None):
+    """The LLM runtime, started; reuses a healthy managed vLLM already on the configured port
+    (e.g. the one `shopassist serve` runs), else starts one. Raises LLMUnavailable."""
+    from assistant.llm import LLMRuntime
+    from assistant.llm.vllm_server import VLLMServer
+
+    cfg = settings.llm_config()
+    cfg.max_tokens = settings.answer_max_tokens
+    if backend:
+        cfg = replace(cfg, backend=backend)
+    if (
+        cfg.backend == "vllm"
+        and not cfg.vllm_url
+        and VLLMServer.connect(cfg.server_url).is_healthy()
+    ):
+        cfg = replace(cfg, vllm_url=cfg.server_url)  # someone already serves it: connect only
+    return LLMRuntime(cfg).start()
+
+
+def build_engine(store, settings, llm=None, today: date | None = None) -> Engine:
+    """An engine over `store`; `llm` None answers from templates (marked degraded)."""
+    return Engine(store, llm, engine_config(settings), today=today)

