@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from assistant.cli.common import emit_json, fail, open_store_or_exit
+from assistant.cli.common import emit_json, fail, open_store_or_exit, settings
 
 DEFAULT_PAIRS = Path("../shared/data/bitext_support/pairs.csv")
 
@@ -15,6 +15,7 @@ def register(app: typer.Typer) -> None:
     """Add these commands to the `eval` group."""
     app.command("intents")(intents)
     app.command("search")(search)
+    app.command("grounding")(grounding)
 
 
 def intents(
@@ -52,3 +53,30 @@ def search(
     ex = result["exactness"]
     typer.echo(f"filter exactness: {ex['violating_items']} of {ex['items']} items violate a "
                f"stated constraint ({ex['violation_rate']:.1%})")  # fmt: skip
+
+
+def grounding(
+    backend: str = typer.Option(None, "--backend", help="vllm (default), transformers, or none."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Scripted conversations on the demo store: constraint violations, invented ids, mismatches."""
+    from assistant.evaluation.grounding import print_report, run_grounding_eval
+    from assistant.llm import LLMUnavailable
+    from assistant.runtime import build_engine, start_llm
+    from retrieval.seed import prepare_demo
+
+    cfg = settings()
+    store = open_store_or_exit()
+    prepare_demo(store)
+    runtime = None
+    if backend != "none":
+        try:
+            runtime = start_llm(cfg, backend)
+        except LLMUnavailable as exc:
+            fail(f"the LLM did not start: {exc}")
+    try:
+        result = run_grounding_eval(build_engine(store, cfg, runtime))
+    finally:
+        if runtime is not None:
+            runtime.close()
+    emit_json(result) if as_json else print_report(result)

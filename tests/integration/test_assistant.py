@@ -3,6 +3,7 @@ order isolation, degraded mode, handoff and agent drafts."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -195,3 +196,50 @@ def test_injected_instructions_are_data_and_the_system_prompt_never_leaks(demo_s
     assert "Use only the ITEMS" not in result.answer
     assert "QUESTION: " + text in llm.prompts[0][1]["content"]  # the message is quoted as data
     _check_grounded(store, result, 20.0)
+
+
+def test_ask_json_has_the_documented_shape(demo_store, monkeypatch):
+    from typer.testing import CliRunner
+
+    from assistant.cli import app
+
+    store, _ = demo_store
+    monkeypatch.setenv("SHOPASSIST_DATA_DIR", str(store.config.data_dir))
+    got = CliRunner().invoke(
+        app, ["ask", "board games under £20", "--user", "u003", "--backend", "none", "--json"]
+    )
+    assert got.exit_code == 0, got.output
+    doc = json.loads(got.stdout.strip().splitlines()[-1])
+    assert {
+        "answer",
+        "intent",
+        "constraints",
+        "cards",
+        "citations",
+        "degraded",
+        "llm_text_used",
+        "timings",
+    } <= set(doc)
+    assert doc["degraded"] is True and doc["constraints"]["filters"]["price_max"] == 20
+    assert doc["cards"] and all(c["price"] < 20 for c in doc["cards"])
+    assert {"understand", "retrieve", "generate", "ground", "total"} <= set(doc["timings"])
+
+
+def test_grounding_eval_finds_no_violations_with_the_real_model(demo_store, vllm_server):
+    from assistant.evaluation.grounding import run_grounding_eval
+
+    store, _ = demo_store
+    runtime = LLMRuntime(
+        LLMConfig(vllm_url=vllm_server.base_url, max_tokens=100, timeout_s=120)
+    ).start()
+    summary = run_grounding_eval(_engine(store, runtime))["summary"]
+    assert summary["turns"] == 24 and summary["cards"] > 20
+    for key in (
+        "violating_cards",
+        "invented_ids",
+        "names_outside_cards",
+        "text_card_mismatches",
+        "wrong_prices",
+    ):
+        assert summary[key] == 0, summary
+    assert summary["degraded_turns"] == 0 and summary["llm_text_used_rate"] >= 0.4, summary
