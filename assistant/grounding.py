@@ -118,7 +118,8 @@ class Grounder:
         general: set[str] = set()
         per_item: dict[str, set[str]] = {}
         for tag, item in self.items.items():
-            per_item[item["product_id"]] = {_num(n) for n in _NUMBER.findall(item_line(tag, item))}
+            line = _TAG.sub(" ", item_line(tag, item))  # the tag's own digit is no claim
+            per_item[item["product_id"]] = {_num(n) for n in _NUMBER.findall(line)}
         for fact in self.ev.facts:
             nums = {_num(n) for n in _NUMBER.findall(_TAG.sub(" ", fact))}
             tags = [t.upper() for t in _TAG.findall(fact) if t.upper() in self.items]
@@ -127,7 +128,7 @@ class Grounder:
             if not tags:
                 general |= nums
         rest = Evidence("", orders=self.ev.orders, policies=self.ev.policies)
-        general |= {_num(n) for n in _NUMBER.findall(evidence_block(rest))}
+        general |= {_num(n) for n in _NUMBER.findall(_TAG.sub(" ", evidence_block(rest)))}
         return general, per_item
 
     # --- streaming -------------------------------------------------------------------------

@@ -27,6 +27,16 @@ tickets = Table(
     Column("created_at", DateTime(), nullable=False),
     Column("transcript", Text, nullable=False),  # JSON list of {"role","content"}
 )
+feedback = Table(
+    "feedback",
+    support_metadata,
+    Column("feedback_id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", String(128), index=True, nullable=False),
+    Column("message_id", String(128), nullable=False),
+    Column("rating", Integer, nullable=False),  # 1 or -1
+    Column("comment", Text),
+    Column("created_at", DateTime(), nullable=False),
+)
 
 
 @dataclass
@@ -155,6 +165,15 @@ def policy_sections(store, question: str, k: int = 2) -> list[dict]:
 
 def _ensure_tickets(store) -> None:
     support_metadata.create_all(store.engine)
+
+
+def add_feedback(store, user_id: str, message_id: str, rating: int, comment: str | None) -> int:
+    """Thumbs up/down on an answer."""
+    _ensure_tickets(store)
+    row = {"user_id": user_id, "message_id": message_id, "rating": rating, "comment": comment,
+           "created_at": datetime.now(UTC).replace(tzinfo=None)}  # fmt: skip
+    with store.engine.begin() as conn:
+        return int(conn.execute(feedback.insert(), [row]).inserted_primary_key[0])
 
 
 def open_ticket(store, user_id: str | None, reason: str, transcript: list[dict]) -> int:

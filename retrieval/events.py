@@ -87,6 +87,30 @@ def ingest_events(store, path, fmt=None, mapping=None, progress: bool = False) -
     return report
 
 
+def record_events(store, rows: list[dict]) -> dict:
+    """Events from a live source (the HTTP API): validated like a file's rows, deduplicated."""
+    from retrieval.records import normalize_event
+    from retrieval.types import Reject
+
+    recs, rejects = [], []
+    for n, row in enumerate(rows, start=1):
+        rec = normalize_event({**row, "ts": row.get("ts") or datetime.now(UTC).isoformat()}, n)
+        if isinstance(rec, Reject):
+            rejects.append({"index": n - 1, "reason": rec.reason})
+            continue
+        rec["ts"] = _naive_utc(rec["ts"])
+        rec["event_key"] = event_key(rec)
+        recs.append(rec)
+    known = _existing_event_keys(store, [r["event_key"] for r in recs])
+    new = list({r["event_key"]: r for r in recs if r["event_key"] not in known}.values())
+    cols = [c.name for c in events.columns]
+    with store.write_lock, store.engine.begin() as conn:
+        if new:
+            conn.execute(events.insert(), [{c: r.get(c) for c in cols} for r in new])
+    add_history_docs(store, new)
+    return {"inserted": len(new), "unchanged": len(recs) - len(new), "rejected": rejects}
+
+
 def _has_vec(store, rec: dict) -> bool:
     return (
         rec.get("product_id") is not None and store.index.vector_of(rec["product_id"]) is not None

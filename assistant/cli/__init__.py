@@ -8,6 +8,7 @@ from assistant.cli import chat as chat_cmds
 from assistant.cli import eval as eval_cmds
 from assistant.cli import evals
 from assistant.cli import ingest as ingest_cmds
+from assistant.cli import serve as serve_cmds
 from assistant.cli import store as store_cmds
 
 app = typer.Typer(
@@ -19,6 +20,7 @@ app.add_typer(ingest_cmds.app, name="ingest")
 app.add_typer(eval_cmds.app, name="eval")
 store_cmds.register(app)
 chat_cmds.register(app)
+serve_cmds.register(app)
 evals.register(eval_cmds.app)
 
 

@@ -130,3 +130,10 @@ def test_comparison_facts_are_decided_by_code():
     assert facts[0] == "[P2] is cheaper: £25.00 against £30.00, £5.00 less."
     assert facts[1] == "[P2] is rated higher: 4.5 against 4.1."
     assert facts[2] == "[P1] is lighter than [P2] (900g against 1400g)."
+
+
+def test_the_digit_in_a_tag_is_not_a_number_the_model_may_claim():
+    game = _item("P00522", "Word Board Game for 2-4 Players", 19.99, 3.5)
+    ev = Evidence("search", items=[MUG, game])  # the game is [P2]
+    out = ground("[P2] Word Board Game for 2 Players — £19.99.", ev)
+    assert out.sentences == [] and "number 2" in out.dropped[0][1]

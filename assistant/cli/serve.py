@@ -1,0 +1,81 @@
+"""`shopassist serve` (the main job) and `shopassist forget-user`."""
+
+from __future__ import annotations
+
+import typer
+
+from assistant.cli.common import emit_json, open_store_or_exit, settings
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(serve)
+    app.command("forget-user")(forget_user)
+
+
+def _start_llm(cfg, backend: str | None):
+    """vLLM (managed or remote); if it can't start, the transformers fallback; else degraded."""
+    from assistant.llm import LLMUnavailable
+    from assistant.runtime import start_llm
+
+    try:
+        return start_llm(cfg, backend)
+    except LLMUnavailable as exc:
+        typer.echo(f"warning: the LLM engine did not start: {exc}", err=True)
+    if (backend or cfg.llm_backend) == "vllm" and not cfg.vllm_url:
+        typer.echo("warning: falling back to the in-process transformers backend", err=True)
+        try:
+            return start_llm(cfg, "transformers")
+        except Exception as exc:  # noqa: BLE001 - any load failure leaves template answers
+            typer.echo(f"warning: transformers fallback failed too: {exc}", err=True)
+    typer.echo("warning: no LLM; answers come from templates and are marked degraded", err=True)
+    return None
+
+
+def serve(
+    host: str = typer.Option(
+        "127.0.0.1", help="Interface to bind (needs API keys unless loopback)."
+    ),
+    port: int = typer.Option(7860, help="Port for the UI (/) and the API (/v1)."),
+    backend: str = typer.Option(None, help="LLM backend override: vllm or transformers."),
+) -> None:
+    """Serve the web UI and the OpenAI-compatible API; prepares the demo store on first run."""
+    import uvicorn
+
+    from assistant.api import create_app
+    from assistant.service import Service
+    from retrieval.seed import prepare_demo
+    from ui.app import mount_ui
+
+    cfg = settings()
+    if not cfg.api_keys and host not in LOOPBACK:
+        typer.echo(
+            f"no API keys configured (SHOPASSIST_API_KEYS): binding to 127.0.0.1, not {host}",
+            err=True,
+        )
+        host = "127.0.0.1"
+    elif not cfg.api_keys:
+        typer.echo("no API keys configured: serving on loopback only, without auth", err=True)
+    store = open_store_or_exit()
+    if len(store.index) == 0:
+        typer.echo("first run: preparing the demo store…", err=True)
+        prepare_demo(store, progress=True)
+    typer.echo("preparing the model and starting the LLM engine…", err=True)
+    runtime = _start_llm(cfg, backend)
+    service = Service(cfg, store, runtime)
+    app = create_app(service)
+    mount_ui(app, service)
+    typer.echo(f"ShopAssist on http://{host}:{port}/  (API: /v1, health: /healthz)", err=True)
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+    finally:
+        if runtime is not None:
+            runtime.close()
+
+
+def forget_user(user_id: str = typer.Argument(..., help="The user to forget.")) -> None:
+    """Delete a user's events, history documents, feedback and tickets (orders are kept)."""
+    from assistant.privacy import forget_user as forget
+
+    emit_json(forget(open_store_or_exit(), user_id))

@@ -1,0 +1,86 @@
+"""HTTP protocol models: the OpenAI chat schema (the subset ShopAssist honours) plus its REST bodies.
+
+Limits are part of the protocol: a request outside them gets a 4xx in the OpenAI error format
+(`{"error": {"message", "type", "code"}}`) that says which limit and by how much.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+MAX_MESSAGES = 50
+MAX_MESSAGE_CHARS = 4000
+MAX_TOKENS_LIMIT = 1024
+MAX_BODY_BYTES = 256 * 1024
+MODELS = {"shopassist": "shopper answers", "shopassist-agent": "agent reply drafts"}
+
+
+class ChatMessage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    role: Literal["system", "user", "assistant", "developer", "tool"]
+    content: str | list[dict[str, Any]] | None = None
+
+    @field_validator("content")
+    @classmethod
+    def _length(cls, v):
+        text = v if isinstance(v, str) else " ".join(str(p.get("text", "")) for p in v or [])
+        if len(text) > MAX_MESSAGE_CHARS:
+            msg = f"a message has {len(text)} characters; the limit is {MAX_MESSAGE_CHARS}"
+            raise ValueError(msg)
+        return v
+
+
+class ChatRequest(BaseModel):
+    """POST /v1/chat/completions (unknown OpenAI fields are accepted and ignored)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    model: str
+    messages: list[ChatMessage] = Field(min_length=1)
+    stream: bool = False
+    user: str | None = Field(default=None, max_length=128)
+    max_tokens: int | None = Field(default=None, ge=1, le=MAX_TOKENS_LIMIT)
+    max_completion_tokens: int | None = Field(default=None, ge=1, le=MAX_TOKENS_LIMIT)
+    temperature: float | None = Field(default=None, ge=0, le=2)
+
+    @field_validator("messages")
+    @classmethod
+    def _count(cls, v):
+        if len(v) > MAX_MESSAGES:
+            msg = f"{len(v)} messages; the limit is {MAX_MESSAGES} (send the recent turns only)"
+            raise ValueError(msg)
+        if not any(m.role == "user" for m in v):
+            raise ValueError("messages need at least one user message")
+        return v
+
+
+class EventIn(BaseModel):
+    user_id: str = Field(min_length=1, max_length=128)
+    product_id: str = Field(min_length=1, max_length=128)
+    event: Literal["view", "cart", "purchase", "return", "rating", "search", "review"]
+    ts: str | None = None
+
+
+class FeedbackIn(BaseModel):
+    user_id: str = Field(min_length=1, max_length=128)
+    message_id: str = Field(min_length=1, max_length=128)
+    rating: Literal[1, -1]
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+class AdminProducts(BaseModel):
+    upsert: list[dict[str, Any]] = Field(default_factory=list, max_length=5000)
+    delete: list[str] = Field(default_factory=list, max_length=5000)
+
+
+class DraftIn(BaseModel):
+    ticket_text: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
+    customer_id: str = Field(min_length=1, max_length=128)
+
+
+def error_body(message: str, type_: str = "invalid_request_error", code: str | None = None) -> dict:
+    """The OpenAI error format."""
+    return {"error": {"message": message, "type": type_, "code": code}}

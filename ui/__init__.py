@@ -1,0 +1,1 @@
+"""Gradio web UI (Shop, Agent, Admin tabs) mounted on the API app."""

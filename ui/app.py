@@ -1,0 +1,212 @@
+"""Gradio UI mounted at `/` on the API app: Shop chat, Agent assist, Admin.
+
+The UI calls the same Service as the HTTP API (no second engine). With API keys configured the
+UI asks for a login: user name = your user id (shoppers) or any name (agents, admins), password =
+your API key; a shopper only ever sees their own data.
+"""
+
+from __future__ import annotations
+
+import html
+
+import gradio as gr
+
+from assistant.engine import TurnResult
+from assistant.prompts import price_text
+from assistant.service import LOCAL, Principal, Service
+
+DEMO_USERS = ["u001", "u002", "u003", "u004", "u005"]
+CSS = """
+.sa-cards {display:flex; flex-wrap:wrap; gap:10px}
+.sa-card {border:1px solid #ddd; border-radius:8px; padding:8px; width:190px; font-size:13px}
+.sa-card .img {height:90px; background:#f3f3f3; border-radius:6px; display:flex;
+               align-items:center; justify-content:center; color:#888; margin-bottom:6px}
+.sa-card img {max-height:90px; max-width:100%}
+.sa-card .price {font-weight:bold}
+"""
+
+
+def cards_html(cards: list[dict]) -> str:
+    """Product cards: image or placeholder, title, price, rating, the reason."""
+    if not cards:
+        return ""
+    out = ['<div class="sa-cards">']
+    for c in cards:
+        img = (f'<img src="{html.escape(c["image_url"])}" alt="">' if c.get("image_url")
+               else html.escape((c.get("category") or "product").split(">")[-1].strip()))  # fmt: skip
+        rating = f" · {c['rating']:.1f}★" if c.get("rating") is not None else ""
+        reason = html.escape("; ".join(c.get("reasons", [])[:2]))
+        out.append(
+            f'<div class="sa-card" data-product-id="{html.escape(c["product_id"])}">'
+            f'<div class="img">{img}</div><div class="title">{html.escape(c["title"])}</div>'
+            f'<div class="price">{price_text(c.get("price"), c.get("currency") or "GBP")}{rating}</div>'
+            f'<div class="why">{reason}</div><div class="id">{html.escape(c["product_id"])}</div></div>'
+        )
+    return "".join(out) + "</div>"
+
+
+def build_ui(service: Service) -> gr.Blocks:
+    """The three tabs over `service`."""
+
+    def who(request: gr.Request | None) -> Principal:
+        if not service.auth_enabled:
+            return LOCAL
+        name = getattr(request, "username", None)
+        return service.ui_sessions.get(name or "", Principal("shopper", name))
+
+    def shopper_id(picked: str, request: gr.Request) -> str:
+        p = who(request)
+        return p.user_id if p.role == "shopper" and p.user_id else picked
+
+    with gr.Blocks(title="ShopAssist") as ui:
+        gr.Markdown("## ShopAssist")
+        with gr.Tab("Shop"):
+            user = gr.Dropdown(
+                DEMO_USERS,
+                value=DEMO_USERS[0],
+                label="Signed in as (demo user)",
+                allow_custom_value=True,
+            )
+            chat = gr.Chatbot(label="Assistant", height=380)
+            cards = gr.HTML(elem_id="sa-cards")
+            with gr.Row():
+                box = gr.Textbox(
+                    placeholder="e.g. a gift for a coffee lover under £30",
+                    show_label=False,
+                    scale=5,
+                )
+                send = gr.Button("Send", variant="primary", scale=1)
+            opened = gr.Dropdown([], label="Open a product (records a view)", interactive=True)
+            detail = gr.Markdown()
+
+            def respond(text: str, history: list, picked: str, request: gr.Request):
+                if not text.strip():
+                    yield history, gr.update(), gr.update(), ""
+                    return
+                uid = shopper_id(picked, request)
+                history = [
+                    *(history or []),
+                    {"role": "user", "content": text},
+                    {"role": "assistant", "content": ""},
+                ]
+                messages = [
+                    {"role": m["role"], "content": _text(m["content"])} for m in history[:-1]
+                ]
+                for piece in service.engine.stream(messages, uid):
+                    if isinstance(piece, TurnResult):
+                        history[-1]["content"] = piece.answer
+                        choices = [
+                            (f"{c['title']} ({c['product_id']})", c["product_id"])
+                            for c in piece.cards
+                        ]
+                        yield (
+                            history,
+                            cards_html(piece.cards),
+                            gr.update(choices=choices, value=None),
+                            "",
+                        )
+                    else:
+                        history[-1]["content"] += piece
+                        yield history, gr.update(), gr.update(), ""
+
+            def open_product(pid: str | None, picked: str, request: gr.Request):
+                if not pid:
+                    return ""
+                service.record_event(
+                    {"user_id": shopper_id(picked, request), "product_id": pid, "event": "view"}
+                )
+                p = service.store.get_product(pid)
+                return (
+                    f"**{p.title}** — {price_text(p.price, p.currency)}\n\n{p.description}"
+                    if p
+                    else ""
+                )
+
+            def feedback(data: gr.LikeData, picked: str, request: gr.Request):
+                from assistant.support import add_feedback
+
+                add_feedback(
+                    service.store,
+                    shopper_id(picked, request),
+                    str(data.index),
+                    1 if data.liked else -1,
+                    None,
+                )
+
+            for trigger in (send.click, box.submit):
+                trigger(respond, [box, chat, user], [chat, cards, opened, box])
+            opened.change(open_product, [opened, user], detail)
+            chat.like(feedback, [user], None)
+
+        with gr.Tab("Agent"):
+            queue = gr.JSON(label="Ticket queue (open tickets with transcripts)")
+            refresh = gr.Button("Refresh queue")
+            customer = gr.Textbox(label="Customer id", value="u001")
+            ticket = gr.Textbox(label="Ticket text", lines=3)
+            draft_btn = gr.Button("Draft a reply", variant="primary")
+            draft = gr.Textbox(
+                label="Draft (edit before sending)", lines=6, interactive=True, buttons=["copy"]
+            )
+            cites = gr.JSON(label="Citations and intent")
+
+            def load_queue(request: gr.Request):
+                from assistant.support import list_tickets
+
+                if who(request).role == "shopper":
+                    return {"error": "agents only"}
+                return list_tickets(service.store)
+
+            def make_draft(text: str, cust: str, request: gr.Request):
+                if who(request).role == "shopper":
+                    return "agents only", {}
+                got = service.engine.draft_reply(text, cust.strip())
+                return got["draft"], {"intent": got["intent"], "citations": got["citations"]}
+
+            refresh.click(load_queue, None, queue)
+            draft_btn.click(make_draft, [ticket, customer], [draft, cites])
+
+        with gr.Tab("Admin"):
+            stats = gr.JSON(label="Store")
+            stats_btn = gr.Button("Refresh stats")
+            kind = gr.Radio(["products", "events", "orders"], value="products", label="Ingest")
+            upload = gr.File(label="File (CSV, TSV, JSONL, Parquet)")
+            report = gr.JSON(label="Ingest report (rejects with line numbers)")
+
+            def load_stats(request: gr.Request):
+                return (
+                    service.store.stats()
+                    if who(request).role == "admin"
+                    else {"error": "admins only"}
+                )
+
+            def ingest(file, what: str, request: gr.Request, progress=gr.Progress(track_tqdm=True)):  # noqa: B008
+                if who(request).role != "admin":
+                    return {"error": "admins only"}
+                if file is None:
+                    return {"error": "choose a file first"}
+                return service.ingest_file(what, file if isinstance(file, str) else file.name)
+
+            stats_btn.click(load_stats, None, stats)
+            upload.upload(ingest, [upload, kind], report)
+    return ui
+
+
+def _text(content) -> str:
+    if isinstance(content, list):
+        return " ".join(str(p.get("text", "")) if isinstance(p, dict) else str(p) for p in content)
+    return str(content or "")
+
+
+def mount_ui(app, service: Service):
+    """Mount the UI at `/` (after the API routes, which keep precedence)."""
+    auth = None
+    if service.auth_enabled:
+
+        def auth(username: str, password: str) -> bool:
+            p = service.principal(f"Bearer {password}")
+            if p is None or (p.role == "shopper" and p.user_id != username):
+                return False
+            service.ui_sessions[username] = p
+            return True
+
+    return gr.mount_gradio_app(app, build_ui(service), path="/", auth=auth, css=CSS)
