@@ -15,8 +15,7 @@ setup:
 	$(PY) -m pip uninstall -y -q torchvision torchaudio torchcodec || true
 
 run: setup
-	.venv/bin/shopassist demo
-	.venv/bin/shopassist search "a gift under £30" --user u001
+	.venv/bin/shopassist serve
 
 test:
 	$(PY) -m pytest -q tests
@@ -32,4 +31,5 @@ bench:
 	$(PY) benchmarks/ingest_bench.py
 	$(PY) benchmarks/search_bench.py
 	$(PY) benchmarks/llm_bench.py
+	$(PY) benchmarks/turn_bench.py
 	$(PY) benchmarks/recs_bench.py ../shared/data/amazon_games

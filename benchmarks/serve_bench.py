@@ -1,0 +1,144 @@
+"""Load on the served app: N clients on loopback sending streamed chat turns back to back.
+
+Phase 1 (steady): turns served, 429s, 5xx, TTFT (first content chunk) p50/p95, turns per minute.
+Phase 2 (engine killed): the managed vLLM process is SIGKILLed a few seconds in; the watchdog
+restarts it; we count degraded answers, 5xx, and the seconds until answers are whole again.
+Usage: python benchmarks/serve_bench.py [--clients 20] [--seconds 60]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from common import REPO, pct, table
+
+sys.path.insert(0, str(REPO / "tests" / "integration"))
+MESSAGES = ["board games under £20", "a gift for a coffee lover under £40", "what is your return policy?",
+            "running shoes under £90", "where is my order?", "skincare rated 4.5 or more"]  # fmt: skip
+USERS = ["u001", "u002", "u003", "u004", "u005"]
+
+
+def one_turn(url: str, i: int) -> dict:
+    body = {"model": "shopassist", "stream": True, "user": USERS[i % len(USERS)],
+            "messages": [{"role": "user", "content": MESSAGES[i % len(MESSAGES)]}]}  # fmt: skip
+    req = urllib.request.Request(
+        url + "/v1/chat/completions", json.dumps(body).encode(), method="POST"
+    )
+    req.add_header("Content-Type", "application/json")
+    t0, ttft, degraded = time.perf_counter(), None, None
+    try:
+        with urllib.request.urlopen(req, timeout=180) as resp:
+            for raw in resp:
+                line = raw.decode().strip()
+                if not line.startswith("data:") or line == "data: [DONE]":
+                    continue
+                chunk = json.loads(line[5:])
+                if ttft is None and chunk["choices"][0]["delta"].get("content"):
+                    ttft = time.perf_counter() - t0
+                if "shopassist" in chunk:
+                    degraded = chunk["shopassist"]["degraded"]
+        return {"status": 200, "ttft": ttft, "degraded": degraded, "end": time.time()}
+    except urllib.error.HTTPError as err:
+        return {"status": err.code, "end": time.time()}
+    except Exception:  # noqa: BLE001 - a dropped connection counts as a server error
+        return {"status": 599, "end": time.time()}
+
+
+def load(url: str, clients: int, seconds: float, on_start=None) -> list[dict]:
+    results: list[dict] = []
+    lock = threading.Lock()
+    stop = time.time() + seconds
+
+    def client(c: int) -> None:
+        n = c
+        while time.time() < stop:
+            r = one_turn(url, n)
+            with lock:
+                results.append(r)
+            n += clients
+
+    threads = [threading.Thread(target=client, args=(c,)) for c in range(clients)]
+    for t in threads:
+        t.start()
+    if on_start:
+        on_start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def summary(name: str, res: list[dict], seconds: float) -> dict:
+    ok = [r for r in res if r["status"] == 200]
+    ttfts = [r["ttft"] for r in ok if r.get("ttft") is not None]
+    return {"phase": name, "served": len(ok), "429": sum(r["status"] == 429 for r in res),
+            "5xx": sum(r["status"] >= 500 for r in res), "degraded": sum(bool(r.get("degraded")) for r in ok),
+            "ttft p50 ms": pct(ttfts, 50) if ttfts else 0.0, "ttft p95 ms": pct(ttfts, 95) if ttfts else 0.0,
+            "turns/min": 60 * len(ok) / seconds}  # fmt: skip
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--clients", type=int, default=20)
+    ap.add_argument("--seconds", type=float, default=60)
+    args = ap.parse_args()
+    from live import live_server
+
+    from assistant.llm import LLMConfig, LLMRuntime
+    from assistant.llm.vllm_server import free_port
+    from assistant.llm.weights import ensure_base_model
+    from retrieval.seed import prepare_demo
+    from retrieval.store import StoreConfig, open_store
+
+    base = ensure_base_model(REPO / ".cache" / "model-cache")
+    with tempfile.TemporaryDirectory() as tmp:
+        store = open_store(StoreConfig(data_dir=Path(tmp) / "data"))
+        prepare_demo(store)
+        cfg = LLMConfig(model_path=base, vllm_port=free_port(), vllm_kvcache_gib=1, max_tokens=100,
+                        log_dir=Path(tmp), timeout_s=60)  # fmt: skip
+        with LLMRuntime(cfg) as runtime, live_server(store, runtime) as (url, _):
+            rows = [summary("steady", load(url, args.clients, args.seconds), args.seconds)]
+            killed_at: list[float] = []
+
+            def kill() -> None:
+                time.sleep(5)
+                killed_at.append(time.time())
+                os.killpg(runtime.server.pid, signal.SIGKILL)
+
+            res = load(
+                url,
+                args.clients,
+                args.seconds,
+                on_start=lambda: threading.Thread(target=kill).start(),
+            )
+            rows.append(summary("vLLM killed at 5 s", res, args.seconds))
+            whole = [
+                r["end"]
+                for r in res
+                if r["status"] == 200 and r.get("degraded") is False and r["end"] > killed_at[0]
+            ]
+            degraded_ends = [r["end"] for r in res if r.get("degraded")]
+            recovered = (
+                (min(e for e in whole if e > max(degraded_ends)) - killed_at[0])
+                if degraded_ends and whole
+                else None
+            )
+    print(f"{args.clients} clients, {args.seconds:.0f} s per phase, vLLM-CPU, demo store")
+    print(table(rows))
+    print(
+        "answers whole again after the kill:",
+        f"{recovered:.1f} s" if recovered else "not within the phase",
+    )
+
+
+if __name__ == "__main__":
+    main()

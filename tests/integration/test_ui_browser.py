@@ -1,0 +1,48 @@
+"""The web UI in a real headless Chromium (Debian's, driven by Playwright; no browser download)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant.llm import LLMConfig, LLMRuntime
+
+from .live import live_server
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]  # fmt: skip
+
+
+def _chromium() -> str:
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        pytest.skip("Debian's chromium is not installed (.ci/run installs it: apt-get install chromium)")
+    return path
+
+
+def test_shopper_sends_a_message_and_sees_a_streamed_answer_with_cards(demo_store, vllm_server):
+    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
+    chromium = _chromium()
+    store, _ = demo_store
+    runtime = LLMRuntime(LLMConfig(vllm_url=vllm_server.base_url, max_tokens=100, timeout_s=120)).start()
+    ARTIFACTS.mkdir(exist_ok=True)
+    with live_server(store, runtime) as (url, _), sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=ARGS)
+        page = browser.new_page(viewport={"width": 1200, "height": 1000})
+        page.goto(url + "/", wait_until="networkidle")
+        page.get_by_placeholder("e.g. a gift for a coffee lover under £30").fill("board games under £20")
+        page.get_by_role("button", name="Send").click()
+        page.wait_for_selector(".sa-card", timeout=120_000)
+        cards = page.locator(".sa-card")
+        assert cards.count() >= 1
+        assert "£" in cards.first.inner_text()
+        answer = page.locator(".message-row.bot-row, .bot").last.inner_text(timeout=10_000)
+        assert "board game" in answer.lower() or "[P" in answer or "option" in answer.lower()
+        page.screenshot(path=str(ARTIFACTS / "ui-shop.png"), full_page=True)
+        browser.close()
+    assert (ARTIFACTS / "ui-shop.png").stat().st_size > 10_000
