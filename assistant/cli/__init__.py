@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from assistant.cli import bench as bench_cmds
 from assistant.cli import chat as chat_cmds
 from assistant.cli import eval as eval_cmds
 from assistant.cli import evals
@@ -21,6 +22,7 @@ app.add_typer(eval_cmds.app, name="eval")
 store_cmds.register(app)
 chat_cmds.register(app)
 serve_cmds.register(app)
+bench_cmds.register(app)
 evals.register(eval_cmds.app)
 
 
