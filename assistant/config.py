@@ -166,8 +166,12 @@ class Settings(BaseSettings):
         description="Comma-separated KEY=ROLE entries; ROLE is admin, agent or shopper:USER_ID "
         "(e.g. 'k1=admin,k2=shopper:u001'). Empty: no auth, and serve binds to 127.0.0.1 only.",
     )
-    model_concurrency: int = Field(default=4, ge=1, description="Chat turns generating at once.")
-    max_queue: int = Field(default=16, ge=0, description="Chat turns waiting for a slot; more get 429.")
+    model_concurrency: int = Field(
+        default=8, ge=1, description="Chat turns generating at once (vLLM batches them)."
+    )
+    max_queue: int = Field(
+        default=16, ge=0, description="Chat turns waiting for a slot; more get 429."
+    )
     answer_max_tokens: int = Field(
         default=160, gt=0, description="Most new tokens the model writes for one answer."
     )

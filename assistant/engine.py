@@ -162,27 +162,31 @@ class Engine:
             try:
                 for piece in self.llm.stream(prompt):
                     g0 = time.perf_counter()
-                    for sentence in grounder.feed(piece):
+                    for shown_piece in grounder.feed(piece):
                         timings.setdefault("ttft", round(time.perf_counter() - t0, 3))
-                        shown.append(sentence)
-                        yield sentence + "\n"
+                        shown.append(shown_piece)
+                        yield shown_piece
                     ground_s += time.perf_counter() - g0
-                for sentence in grounder.finish():
-                    shown.append(sentence)
-                    yield sentence + "\n"
+                for shown_piece in grounder.finish():
+                    shown.append(shown_piece)
+                    yield shown_piece
             except Exception as exc:  # LLMUnavailable and anything the backend raised
                 from assistant.llm import LLMUnavailable
 
                 if not isinstance(exc, LLMUnavailable | TimeoutError | ConnectionError):
                     raise
                 degraded = True
+                grounder.discard()  # the unfinished sentence is not shown; an early name line ends
+                for shown_piece in grounder.finish():
+                    shown.append(shown_piece)
+                    yield shown_piece
         elif plan.use_llm:
             degraded = True
         timings["generate"] = round(time.perf_counter() - t_gen - ground_s, 3)
         timings["ground"] = round(ground_s, 3)
         out = grounder.out
         used = self._model_text_usable(plan.ev, out)
-        text = "\n".join(shown)
+        text = "".join(shown).strip()
         cards_ids = list(out.item_ids)
         if not used:
             template = self._render_template(plan, grounder)
@@ -359,7 +363,7 @@ class Engine:
     # --- after generation ------------------------------------------------------------------
     @staticmethod
     def _model_text_usable(ev: Evidence, out) -> bool:
-        if not out.sentences:
+        if not out.passed:
             return False
         if ev.task in ITEM_TASKS:
             return bool(out.item_ids)

@@ -23,6 +23,7 @@ from assistant.prompts import Evidence, evidence_block, item_line, price_text, s
 
 _TAG = re.compile(r"\[([^\[\]\n]{1,60})\]")
 _OPEN_TAG = re.compile(r"\[[^\]]*$")
+_LEADING_TAG = re.compile(r"^\s*[-*•]?\s*\[(P\d+)\]", re.I)
 _MONEY = re.compile(
     r"(?:[£$€]\s?(\d[\d,]*(?:\.\d{1,2})?))|(?:(\d[\d,]*(?:\.\d{1,2})?)\s?(?:GBP|USD|EUR|pounds?)\b)"
 )
@@ -77,6 +78,7 @@ class GroundedText:
     policy_ids: list[str] = field(default_factory=list)
     order_ids: list[str] = field(default_factory=list)
     dropped: list[tuple[str, str]] = field(default_factory=list)  # (sentence, reason)
+    passed: int = 0  # model sentences that passed every check (not counting early name lines)
 
     @property
     def text(self) -> str:
@@ -108,6 +110,7 @@ class Grounder:
         self._rendered: set[str] = set()
         self._seen: set[str] = set()
         self._buffer = ""
+        self._prefix: tuple[dict, str] | None = None  # an item named early in the open sentence
 
     def _evidence_numbers(self) -> tuple[set[str], dict[str, set[str]]]:
         """Numbers anyone may state (facts about no item, orders, policies) and those per item.
@@ -133,22 +136,32 @@ class Grounder:
 
     # --- streaming -------------------------------------------------------------------------
     def feed(self, piece: str) -> list[str]:
-        """Add streamed text; returns the newly completed, grounded sentences (rendered)."""
+        """Add streamed text; returns display pieces: each completed sentence ends with a newline.
+
+        Early start: when a sentence opens with the tag of an item not yet named, the item's name
+        and price (rendered by code, true whatever follows) are shown at once; the rest of the
+        sentence follows when it completes and passes the checks, else the line just ends.
+        """
         self._buffer += piece
         parts = _SENTENCE_END.split(self._buffer)
         self._buffer = parts.pop()
-        return [s for s in (self._accept(p) for p in parts) if s]
+        out = [p for part in parts for p in self._complete(part)]
+        early = self._early_prefix()
+        return [*out, early] if early else out
 
     def finish(self) -> list[str]:
         """Flush the last piece: kept only if it is a whole sentence (not cut by max_tokens)."""
         rest, self._buffer = self._buffer.strip(), ""
-        if not rest:
-            return []
-        if not re.search(r"[.!?)\]]$", rest) and len(rest.split()) < 5:
+        if rest and not re.search(r"[.!?)\]]$", rest) and len(rest.split()) < 5:
             self.out.dropped.append((rest, "unfinished"))
-            return []
-        kept = self._accept(rest)
-        return [kept] if kept else []
+            rest = ""
+        if not rest:
+            return self._complete("") if self._prefix else []
+        return self._complete(rest)
+
+    def discard(self) -> None:
+        """Forget the unfinished sentence (the stream broke off)."""
+        self._buffer = ""
 
     def ground(self, text: str) -> GroundedText:
         """Ground a whole answer at once."""
@@ -157,55 +170,92 @@ class Grounder:
         return self.out
 
     # --- one sentence ----------------------------------------------------------------------
-    def _accept(self, sentence: str) -> str | None:
+    def _early_prefix(self) -> str | None:
+        if self._prefix is not None:
+            return None
+        m = _LEADING_TAG.match(self._buffer)
+        if not m or m.group(1).upper() not in self.items:
+            return None
+        item = self.items[m.group(1).upper()]
+        if item["product_id"] in self._rendered:
+            return None
+        self._rendered.add(item["product_id"])
+        if item["product_id"] not in self.out.item_ids:
+            self.out.item_ids.append(item["product_id"])
+        price = price_text(item.get("price"), item.get("currency") or "GBP")
+        self._prefix = (item, f"{item['title']} ({price}) [{item['product_id']}]")
+        return self._prefix[1]
+
+    def _complete(self, sentence: str) -> list[str]:
+        prefix, self._prefix = self._prefix, None
+        kept = self._accept(sentence, prefix) if sentence.strip() else None
+        if prefix is None:
+            return [kept + "\n"] if kept else []
+        if kept is None:
+            self.out.sentences.append(prefix[1])  # the name alone stays: it is true
+        return [(kept or "") + "\n"]
+
+    def _accept(self, sentence: str, prefix: tuple[dict, str] | None = None) -> str | None:
+        """The rendered sentence (or, after an early prefix, the rendered rest) if it passes."""
         sentence = sentence.strip().strip("-*• ").strip()
         if not sentence:
             return None
-        rendered, reason = self._check(sentence)
+        reason = self._check(sentence)
+        key = re.sub(r"\W+", " ", sentence.lower()).strip()
+        if reason is None and key in self._seen:
+            reason = "repeated"
         if reason:
             self.out.dropped.append((sentence, reason))
             return None
-        key = re.sub(r"\W+", " ", sentence.lower()).strip()
-        if key in self._seen:
-            self.out.dropped.append((sentence, "repeated"))
-            return None
         self._seen.add(key)
-        self.out.sentences.append(rendered)
+        self.out.passed += 1
+        if prefix is None:
+            rendered = self._render(sentence)
+            self.out.sentences.append(rendered)
+            return rendered
+        item, shown = prefix
+        rest = _LEADING_TAG.sub("", sentence, count=1)
+        if rest.strip().lower().startswith(item["title"].lower()):
+            rest = rest.strip()[len(item["title"]) :]
+        rendered = self._render(rest)
+        rendered = rendered if rendered[:1] in ",.;:!?" else " " + rendered.lstrip()
+        self.out.sentences.append(shown + rendered)
         return rendered
 
-    def _check(self, s: str) -> tuple[str, str | None]:
+    def _check(self, s: str) -> str | None:
+        """Why the sentence cannot be shown (None: it can); records what it cites."""
         if "{{" in s or "}}" in s:
-            return s, "template placeholder"
+            return "template placeholder"
         if _HEADER.match(s) or s.endswith(":"):
-            return s, "prompt structure"
+            return "prompt structure"
         if _shingles(s) & _LEAK:
-            return s, "system prompt"
+            return "system prompt"
         if _OPEN_TAG.search(s):
-            return s, "unfinished tag"
+            return "unfinished tag"
         items, policies, reason = self._tags(s)
         if reason:
-            return s, reason
+            return reason
         low = s.lower()
         for title, pid in self.titles.items():
             if title in low and pid not in items:
                 if pid.upper() not in self.by_id:
-                    return s, f"names {pid}, which is not in the evidence"
+                    return f"names {pid}, which is not in the evidence"
                 items.append(pid)
         orders_named = _ORDER.findall(s)
         for order in orders_named:
             if order.upper().replace("ORD", "ORD-").replace("--", "-") not in self.orders:
-                return s, f"order {order} is not this customer's"
+                return f"order {order} is not this customer's"
         if not (items or policies or orders_named) and self.ev.task != "small_talk":
             if self.ev.task in ("recommend", "search", "compare"):
-                return s, "cites no item"
+                return "cites no item"
             if not self._supported(s):
-                return s, "not supported by the evidence"
+                return "not supported by the evidence"
         reason = self._numbers(s, items)
         if reason:
-            return s, reason
+            return reason
         reason = self._superlative(s, items)
         if reason:
-            return s, reason
+            return reason
         for pid in items:
             if pid not in self.out.item_ids:
                 self.out.item_ids.append(pid)
@@ -215,7 +265,7 @@ class Grounder:
         for order in _ORDER.findall(s):
             if order.upper() not in self.out.order_ids:
                 self.out.order_ids.append(order.upper())
-        return self._render(s), None
+        return None
 
     def _tags(self, s: str) -> tuple[list[str], list[str], str | None]:
         items: list[str] = []

@@ -111,14 +111,29 @@ def test_orders_of_other_customers_are_never_named():
     assert out.order_ids == ["ORD-10207"] and "not this customer's" in out.dropped[0][1]
 
 
-def test_streaming_emits_whole_sentences_only_once():
+def test_streaming_shows_whole_sentences_and_never_takes_anything_back():
     g = Grounder(EV, superlatives=superlatives(EV.items))
     emitted = []
-    for piece in ["I recommend [P", "3], a lov", "ely mug. [P1] is", " good.", "\n[P2"]:
-        emitted += g.feed(piece)
-    emitted += g.finish()
-    assert emitted == ["I recommend Copperleaf Latte Mug 350ml (£9.99) [P00500], a lovely mug.",
-                       "Brewster Kenya Whole Bean Coffee 500g (£13.49) [P00069] is good."]  # fmt: skip
+    for piece in [
+        "I recommend [P",
+        "3], a lov",
+        "ely mug. [P1] is",
+        " good.",
+        "\n[P2] costs £1",
+        "3.49.\n[P",
+    ]:
+        emitted.append(g.feed(piece))
+    emitted.append(g.finish())
+    assert emitted[:2] == [[], []]  # nothing before a sentence is whole
+    assert emitted[2] == ["I recommend Copperleaf Latte Mug 350ml (£9.99) [P00500], a lovely mug.\n",
+                          "Brewster Kenya Whole Bean Coffee 500g (£13.49) [P00069]"]  # fmt: skip
+    assert emitted[3] == []  # "… is good." is whole only once the next sentence starts
+    # the rest of a sentence whose item was named early, then the next item's name at once
+    assert emitted[4] == [" is good.\n", "Brewster Sumatra Ground Coffee 500g (£15.49) [P00337]"]
+    assert emitted[5] == ["\n"] and emitted[6] == []  # £13.49 is not its price: the line just ends
+    shown = "".join(p for pieces in emitted for p in pieces)
+    assert "£13.49." not in shown.split("[P00337]")[1]
+    assert g.out.item_ids == ["P00500", "P00069", "P00337"] and g.out.passed == 2
 
 
 def test_comparison_facts_are_decided_by_code():
