@@ -6,8 +6,11 @@ the real id in brackets, so the next turn can refer to them ("the second one").
 
 from __future__ import annotations
 
+import re
+
 from assistant.prompts import Evidence, price_text
 
+_NAMES_ITEM = re.compile(r"^(?:often bought (?:after|with)|similar to)\b")
 NOTHING = "I couldn't find anything"  # a failed turn starts like this (handoff counts them)
 CANNOT = "I can only help with"
 
@@ -24,7 +27,8 @@ def items_answer(items: list[dict], described: str) -> str:
     lead = f"Here {'is one option' if len(items) == 1 else f'are {len(items)} options'}"
     lines = [lead + (f" {described}:" if described else ":")]
     for item in items:
-        why = next((r for r in item.get("reasons", []) if r), "")
+        # a reason naming another product ("often bought after X") would put X in the text
+        why = next((r for r in item.get("reasons", []) if r and not _NAMES_ITEM.match(r)), "")
         lines.append(f"- {item_text(item)}" + (f" — {why}" if why else ""))
     return "\n".join(lines)
 

@@ -41,6 +41,12 @@ from retrieval.profile import user_profile
 from retrieval.search import Searcher, item_json
 
 _SUPERLATIVE_ASKED = re.compile(r"\b(?:cheapest|best|top|highest|lowest|most|least)\b", re.I)
+_GENERIC = frozenset(
+    "a an the i me my we us you your for to of in on with and or some any something anything "
+    "what which should could would can get buy need want like suggest suggestion suggestions "
+    "recommend recommendation recommendations idea ideas good nice great please show give "
+    "find looking look gift gifts present presents new else more".split()
+)
 POLICY_TASKS = {
     Intent.POLICY_QUESTION: "policy",
     Intent.DELIVERY: "policy",
@@ -272,19 +278,25 @@ class Engine:
 
     def _shopping(self, plan: _Plan, user: str | None, intent: Intent) -> None:
         state = plan.state
+        if not set(re.findall(r"[a-z']+", state.topic.lower())) - _GENERIC:
+            state.topic = ""  # "what should I get?" names nothing to match
         f = shopping_filters(state.filters)
         profile = user_profile(self.store, user) if user else None
         text = state.search_text()
         if not text and profile is not None and not profile.is_empty:
             text = " ".join(profile.top_categories(2))
         k = self.config.prompt_items
-        found = self.searcher.search(text, profile=profile, k=k + 5, filters=f, parse=False)
         excluded = [t.lower() for t in state.excluded_terms]
-        items = [
-            i
-            for i in found.items
-            if satisfies(i, f) and not any(t in i["title"].lower() for t in excluded)
-        ][:k]
+        items = []
+        if intent == Intent.RECOMMEND and user and not state.topic:
+            items = self._recommended(user, profile, f, k)  # "what should I get?": the recommender
+        if not items:
+            found = self.searcher.search(text, profile=profile, k=k + 5, filters=f, parse=False)
+            items = [
+                i
+                for i in found.items
+                if satisfies(i, f) and not any(t in i["title"].lower() for t in excluded)
+            ][:k]
         if state.topic and not any(r.startswith("matches") for i in items for r in i["reasons"]):
             items = []  # what they named matches no qualifying item: don't pass off others as it
         plan.described = describe_filters(f, self.store.config.currency)
@@ -309,6 +321,16 @@ class Engine:
         plan.ev = Evidence(
             str(intent), items=items, facts=superlative_facts(items, tags) if asked else []
         )
+
+    def _recommended(self, user: str, profile, f, k: int) -> list[dict]:
+        """The recommender's items for this user that satisfy every filter in force."""
+        from retrieval.recommend import recommend_for_user
+
+        index = self.store.index
+        allowed = index.mask(f)
+        picks = recommend_for_user(self.store, user, k=30, profile=profile)
+        rows = [(i, index.row_of.get(i["product_id"])) for i in picks]
+        return [i for i, row in rows if row is not None and allowed[row] and satisfies(i, f)][:k]
 
     def _about_items(self, plan: _Plan, intent: Intent) -> None:
         ids = plan.state.product_ids or plan.state.shown_ids[:2]

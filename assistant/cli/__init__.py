@@ -9,6 +9,7 @@ from assistant.cli import chat as chat_cmds
 from assistant.cli import eval as eval_cmds
 from assistant.cli import evals
 from assistant.cli import ingest as ingest_cmds
+from assistant.cli import recommend as recommend_cmds
 from assistant.cli import serve as serve_cmds
 from assistant.cli import store as store_cmds
 
@@ -20,6 +21,7 @@ app = typer.Typer(
 app.add_typer(ingest_cmds.app, name="ingest")
 app.add_typer(eval_cmds.app, name="eval")
 store_cmds.register(app)
+recommend_cmds.register(app)
 chat_cmds.register(app)
 serve_cmds.register(app)
 bench_cmds.register(app)

@@ -1,0 +1,157 @@
+"""SASRec: a small causal self-attention next-item model, trained on CPU with torch.
+
+Fitted from chronological histories only: every prefix of a history predicts the item that
+follows it inside the same history (full-softmax cross-entropy over all items, item embeddings
+tied between input and output). Scoring a history reads the model state after its newest item.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+Histories = Sequence[Sequence[int]]
+
+
+@dataclass
+class SASRecConfig:
+    dim: int = 64
+    max_len: int = 50
+    blocks: int = 2
+    heads: int = 1
+    dropout: float = 0.3
+    epochs: int = 20
+    batch_size: int = 256
+    lr: float = 2e-3
+    weight_decay: float = 0.0
+    seed: int = 0
+    time_limit: float | None = None  # seconds; training stops after the epoch that passes it
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _torch():
+    import torch
+
+    torch.set_num_threads(1)
+    return torch
+
+
+def _build(n_items: int, cfg: SASRecConfig):
+    torch = _torch()
+    nn = torch.nn
+
+    class SASRec(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.item = nn.Embedding(n_items + 1, cfg.dim, padding_idx=0)  # 0 = padding
+            self.pos = nn.Embedding(cfg.max_len, cfg.dim)
+            self.drop = nn.Dropout(cfg.dropout)
+            layer = nn.TransformerEncoderLayer(
+                cfg.dim,
+                cfg.heads,
+                dim_feedforward=cfg.dim,
+                dropout=cfg.dropout,
+                batch_first=True,
+                norm_first=True,
+            )
+            self.encoder = nn.TransformerEncoder(layer, cfg.blocks, enable_nested_tensor=False)
+            self.norm = nn.LayerNorm(cfg.dim)
+            nn.init.normal_(self.item.weight, std=0.02)
+            nn.init.normal_(self.pos.weight, std=0.02)
+            with torch.no_grad():
+                self.item.weight[0].zero_()
+
+        def forward(self, seq):  # (batch, length) right-padded with 0
+            length = seq.shape[1]
+            x = self.item(seq) * (cfg.dim**0.5) + self.pos.weight[:length]
+            x = self.drop(x)
+            # causal mask: a position sees itself and earlier ones; right padding is never seen
+            mask = torch.triu(torch.full((length, length), float("-inf")), diagonal=1)
+            return self.norm(self.encoder(x, mask=mask, is_causal=True))
+
+        def logits(self, hidden):
+            return hidden @ self.item.weight[1:].T
+
+    return SASRec()
+
+
+def _pad(seqs: list[Sequence[int]], length: int) -> np.ndarray:
+    out = np.zeros((len(seqs), length), dtype=np.int64)
+    for i, s in enumerate(seqs):
+        out[i, : len(s)] = np.asarray(s, dtype=np.int64) + 1
+    return out
+
+
+class SASRecModel:
+    """Self-attentive sequential recommender (Kang & McAuley 2018) with full-softmax training."""
+
+    def __init__(self, config: SASRecConfig | None = None) -> None:
+        self.config = config or SASRecConfig()
+        self.net = None
+        self.log: list[dict] = []
+
+    def fit(self, seqs: Histories, n: int, epochs: int | None = None) -> SASRecModel:
+        """Train (or, when already trained, continue training) on the histories' own pairs."""
+        torch = _torch()
+        cfg = self.config
+        torch.manual_seed(cfg.seed + len(self.log))
+        rng = np.random.default_rng(cfg.seed + len(self.log))
+        if self.net is None:
+            self.n = n
+            self.net = _build(n, cfg)
+            self.opt = torch.optim.Adam(
+                self.net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay
+            )
+        usable = [list(s[-(cfg.max_len + 1) :]) for s in seqs if len(s) >= 2]
+        if not usable:
+            return self
+        usable.sort(key=len)  # batches of similar length: little padding
+        batches = [
+            usable[i : i + cfg.batch_size] for i in range(0, len(usable), cfg.batch_size)
+        ]
+        self.net.train()
+        start = time.perf_counter()
+        for epoch in range(cfg.epochs if epochs is None else epochs):
+            total, count = 0.0, 0
+            for b in rng.permutation(len(batches)):
+                batch = batches[b]
+                length = max(len(s) for s in batch) - 1
+                inp = torch.from_numpy(_pad([s[:-1] for s in batch], length))
+                tgt = torch.from_numpy(_pad([s[1:] for s in batch], length)).reshape(-1)
+                hidden = self.net(inp).reshape(-1, cfg.dim)
+                keep = tgt > 0
+                logits = self.net.logits(hidden[keep])
+                loss = torch.nn.functional.cross_entropy(logits, tgt[keep] - 1)
+                self.opt.zero_grad()
+                loss.backward()
+                self.opt.step()
+                total += float(loss) * int(keep.sum())
+                count += int(keep.sum())
+            self.log.append({"epoch": len(self.log), "loss": total / max(count, 1)})
+            if cfg.time_limit and time.perf_counter() - start > cfg.time_limit:
+                break
+        self.net.eval()
+        return self
+
+    def score(self, histories: Histories, batch: int = 1024) -> np.ndarray:
+        """Next-item logits after each history's newest item, (len(histories), n) float32."""
+        torch = _torch()
+        cfg = self.config
+        out = np.zeros((len(histories), self.n), dtype=np.float32)
+        with torch.no_grad():
+            for lo in range(0, len(histories), batch):
+                part = [list(h[-cfg.max_len :]) for h in histories[lo : lo + batch]]
+                lengths = np.asarray([len(h) for h in part])
+                has = np.flatnonzero(lengths > 0)
+                if has.size == 0:
+                    continue
+                inp = torch.from_numpy(_pad([part[i] for i in has], int(lengths.max())))
+                hidden = self.net(inp)
+                last = hidden[torch.arange(has.size), torch.from_numpy(lengths[has] - 1)]
+                out[lo + has] = self.net.logits(last).numpy()
+        return out

@@ -1,0 +1,97 @@
+"""Full-ranking metrics on hand-made slices, history exclusion, and no target leakage in fitting."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from retrieval.recs.metrics import metrics_from_ranks, rank_all, target_ranks
+
+
+def test_metrics_equal_hand_computed_values():
+    # 3 users x 14 items. History items get the highest scores: they must not count.
+    scores = np.zeros((3, 14))
+    scores[0] = np.arange(14)[::-1]  # item 0 best ... item 13 worst
+    scores[1] = np.arange(14)[::-1]
+    scores[2] = np.arange(14)[::-1]
+    histories = [[0, 1], [0], [5]]
+    targets = np.array([2, 3, 12])
+    # user 0: items 0,1 excluded -> item 2 is rank 1
+    # user 1: item 0 excluded -> items 1, 2 above item 3 -> rank 3
+    # user 2: item 5 excluded -> 11 items (0-4, 6-11) above item 12 -> rank 12
+    ranks = target_ranks(scores, histories, targets)
+    assert ranks.tolist() == [1, 3, 12]
+    m = metrics_from_ranks(ranks)
+    assert m["HR@10"] == pytest.approx(2 / 3)
+    assert m["NDCG@10"] == pytest.approx((1.0 + 1.0 / math.log2(4)) / 3)
+    assert m["MRR@100"] == pytest.approx((1.0 + 1 / 3 + 1 / 12) / 3)
+
+
+def test_mrr_is_truncated_at_100_and_hr_at_10():
+    m = metrics_from_ranks(np.array([10, 11, 100, 101]))
+    assert m["HR@10"] == pytest.approx(0.25)
+    assert m["NDCG@10"] == pytest.approx(1.0 / math.log2(11) / 4)
+    assert m["MRR@100"] == pytest.approx((1 / 10 + 1 / 11 + 1 / 100) / 4)
+
+
+def test_ties_rank_above_the_target_unless_the_tie_break_says_otherwise():
+    scores = np.array([[1.0, 1.0, 1.0, 0.0]])
+    assert target_ranks(scores, [[]], np.array([1])).tolist() == [3]  # pessimistic
+    popularity = np.array([5.0, 9.0, 1.0, 0.0])
+    assert target_ranks(scores, [[]], np.array([1]), popularity).tolist() == [1]
+    assert target_ranks(scores, [[]], np.array([2]), popularity).tolist() == [3]
+
+
+def test_history_items_never_outrank_the_target_in_batches():
+    scores = np.tile(np.linspace(1.0, 0.0, 20), (5, 1))
+    histories = [[0, 1, 2, 3]] * 5
+    ranks = rank_all(lambda part: scores[: len(part)], histories, np.full(5, 4), batch=2)
+    assert ranks.tolist() == [1] * 5
+
+
+def _write_atomic(folder, n_users=20):
+    """Every test target is item X, which appears in no history: only a leaking fit knows it."""
+    folder.mkdir()
+    titles = [f"Game {i} - PlayStation 4" for i in range(29)] + ["Zebra Xylophone Deluxe"]
+    (folder / "items.tsv").write_text(
+        "item_id:token\ttitle:token_seq\n" + "".join(f"{i}\t{t}\n" for i, t in enumerate(titles))
+    )
+    valid, test = [], []
+    for u in range(n_users):
+        a, b, c = u % 10, 10 + u % 9, 20 + u % 8
+        valid.append(f"{u}\t{a} {b}\t{c}\n")
+        test.append(f"{u}\t{a} {b} {c}\t29\n")
+    header = "user_id:token\titem_id_list:token_seq\titem_id:token\n"
+    (folder / "valid.tsv").write_text(header + "".join(valid))
+    (folder / "test.tsv").write_text(header + "".join(test))
+
+
+def test_eval_never_fits_on_targets(tmp_path):
+    from retrieval.recs.evaluate import load_atomic, run_recs_eval
+    from retrieval.recs.models import ShopAssistModel
+
+    _write_atomic(tmp_path / "atomic")
+    result = run_recs_eval(tmp_path / "atomic")
+    for name in ("shopassist", "cooccurrence", "popularity"):
+        assert result["models"][name]["HR@10"] == 0.0, (name, result["models"])
+
+    # The same model fitted with the targets appended (a leak) ranks X first for everyone.
+    data = load_atomic(tmp_path / "atomic")
+    leaked = [h + [int(t)] for h, t in zip(data.test.histories, data.test.targets, strict=True)]
+    model = ShopAssistModel().fit(leaked, len(data.tokens), data.titles)
+    ranks = target_ranks(model.score(data.test.histories), data.test.histories, data.test.targets)
+    assert (ranks == 1).all()
+
+
+def test_eval_result_shape(tmp_path):
+    from retrieval.recs.evaluate import run_recs_eval
+
+    _write_atomic(tmp_path / "atomic")
+    result = run_recs_eval(tmp_path / "atomic", sample_users=10)
+    assert result["dataset"]["scored_users"] == 10 and result["dataset"]["users"] == 20
+    assert set(result["models"]) == {"shopassist", "popularity", "cooccurrence"}
+    for m in result["models"].values():
+        assert set(m) == {"HR@10", "NDCG@10", "MRR@100"}
+    assert "sequence" in result["blend"]["weights"] and "never" in result["protocol"]
