@@ -28,7 +28,8 @@ PROTOCOL = (
     "item more popular in the fitted histories. HR@10, NDCG@10 and MRR@100 (reciprocal rank, 0 "
     "beyond 100) are averaged over the scored users."
 )
-GRID = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0)
+GRID = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0)
+NEURAL_EPOCHS = 10  # SASRec epochs on the valid histories (then fine-tuned on test histories)
 
 
 @dataclass
@@ -108,9 +109,13 @@ def tune_weights(
 ) -> tuple[dict[str, float], float]:
     """Coordinate ascent of the blend weights on NDCG@10 (sequence weight fixed at 1)."""
     parts = model.component_scores(split.histories)
-    names = [n for n in model.components if n in parts]
+    # the neural component right after sequence: the others are then tuned around it
+    order = ("sequence", "neural", *model.components)
+    names = [n for n in dict.fromkeys(order) if n in parts]
     shape = parts[names[0]].shape
-    stacked = np.stack([parts.pop(n).ravel() for n in names])  # (components, users * items)
+    stacked = np.empty((len(names), shape[0] * shape[1]), dtype=np.float32)
+    for i, name in enumerate(names):  # (components, users * items), one part alive at a time
+        stacked[i] = parts.pop(name).ravel()
 
     def ndcg(weights: dict[str, float]) -> float:
         w = np.asarray([weights[n] for n in names], dtype=np.float32)
@@ -143,8 +148,16 @@ def run_recs_eval(
     seed: int = 0,
     tune_users: int = 5000,
     progress: Callable[[str], None] | None = None,
+    neural: bool | None = None,
 ) -> dict:
-    """The whole evaluation; returns the result document (see PROTOCOL)."""
+    """The whole evaluation; returns the result document (see PROTOCOL).
+
+    neural: blend in the SASRec component (trained on valid histories, fine-tuned on test
+    histories); default: only for full runs, since its training cost does not shrink with
+    --sample-users."""
+    if neural is None:
+        neural = sample_users is None
+    epochs = NEURAL_EPOCHS if neural else 0
     say = progress or (lambda _msg: None)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -157,26 +170,33 @@ def run_recs_eval(
     valid_model = _timed(
         timings,
         "fit_valid",
-        lambda: ShopAssistModel().fit(data.valid.histories, n, data.titles),
+        lambda: ShopAssistModel(ShopAssistConfig(neural_epochs=epochs)).fit(
+            data.valid.histories, n, data.titles
+        ),
     )
     say("tuning blend weights on valid")
     tune_split = data.valid.take(tune_rows)
     weights, valid_ndcg = _timed(
         timings, "tune", lambda: tune_weights(valid_model, tune_split, valid_model.pop)
     )
+    sasrec = valid_model.neural  # warm start for the test fit (it saw valid histories only)
     valid_model = None  # free the valid-fit matrices before fitting on test histories
     test = data.test.take(sample_rows(len(data.test.users), sample_users, seed))
     fit_seqs = data.test.histories  # every user's test history; no test target
     pop = popularity(fit_seqs, n)
     models = {
-        "shopassist": ShopAssistModel(ShopAssistConfig(weights=weights)),
+        "shopassist": ShopAssistModel(ShopAssistConfig(weights=weights, neural_epochs=epochs)),
         "popularity": PopularityModel(),
         "cooccurrence": CooccurrenceBaseline(),
     }
     results = {}
     for name, model in models.items():
         say(f"fitting and scoring {name}")
-        fit = (lambda m=model: m.fit(fit_seqs, n, data.titles)) if name == "shopassist" else None
+        fit = (
+            (lambda m=model: m.fit(fit_seqs, n, data.titles, neural=sasrec))
+            if name == "shopassist"
+            else None
+        )
         _timed(timings, f"fit_{name}", fit or (lambda m=model: m.fit(fit_seqs, n)))
         ranks = _timed(
             timings,
@@ -205,7 +225,12 @@ def run_recs_eval(
         "blend": {
             "weights": weights,
             "valid_NDCG@10": round(valid_ndcg, 4),
-            "config": {k: v for k, v in ShopAssistConfig().to_dict().items() if k != "weights"},
+            "config": {
+                k: v
+                for k, v in ShopAssistConfig(neural_epochs=epochs).to_dict().items()
+                if k != "weights"
+            },
+            "neural": None if sasrec is None else {**sasrec.config.to_dict(), "log": sasrec.log},
         },
         "timings": timings,
     }

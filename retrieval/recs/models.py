@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
+from retrieval.recs.sequential import SASRecConfig, SASRecModel
+
 Histories = Sequence[Sequence[int]]
 
 # Blend weights learned on the amazon_games valid split (see README "Recommendation evaluation").
@@ -22,6 +24,7 @@ DEFAULT_WEIGHTS = {
     "content": 0.5,
     "next": 0.0,
     "trend": 0.05,
+    "neural": 0.0,  # SASRec; only fitted when ShopAssistConfig.neural_epochs > 0
 }
 
 
@@ -158,6 +161,9 @@ class ShopAssistConfig:
     content_last: int = 5
     content_decay: float = 0.5
     trend_decay: float = 0.5  # "popular right now": occurrences near the end of histories
+    neural_epochs: int = 0  # SASRec training epochs; 0 = no neural component (product default)
+    neural_finetune_epochs: int = 2  # epochs when warm-starting from an already trained SASRec
+    neural_temperature: float = 4.0  # neural component = exp((logit - row max) / temperature)
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
 
     def to_dict(self) -> dict:
@@ -172,12 +178,20 @@ class ShopAssistModel:
     """
 
     name = "shopassist"
-    components = ("sequence", "cooccurrence", "content", "next", "trend")
+    components = ("sequence", "cooccurrence", "content", "next", "trend", "neural")
 
     def __init__(self, config: ShopAssistConfig | None = None) -> None:
         self.config = config or ShopAssistConfig()
 
-    def fit(self, seqs: Histories, n: int, titles: Sequence[str] | None = None) -> ShopAssistModel:
+    def fit(
+        self,
+        seqs: Histories,
+        n: int,
+        titles: Sequence[str] | None = None,
+        neural: SASRecModel | None = None,
+    ) -> ShopAssistModel:
+        """Fit every component on `seqs`. `neural`: a SASRec already trained on histories that
+        `seqs` extend (e.g. the valid fit); it is fine-tuned on `seqs` instead of trained anew."""
         cfg = self.config
         self.n = n
         self.pop = popularity(seqs, n)
@@ -188,6 +202,11 @@ class ShopAssistModel:
         self.titles = title_features(titles) if titles is not None else None
         trend = popularity(seqs, n, cfg.trend_decay)
         self.trend = (trend / max(trend.max(), 1e-9)).astype(np.float32)
+        self.neural = None
+        if neural is not None:
+            self.neural = neural.fit(seqs, n, epochs=cfg.neural_finetune_epochs)
+        elif cfg.neural_epochs > 0:
+            self.neural = SASRecModel(SASRecConfig(epochs=cfg.neural_epochs)).fit(seqs, n)
         return self
 
     def component_scores(self, histories: Histories, names=None) -> dict[str, np.ndarray]:
@@ -205,6 +224,10 @@ class ShopAssistModel:
         if "content" in names and self.titles is not None:
             q = recency_query(histories, n, cfg.content_last, cfg.content_decay) @ self.titles
             out["content"] = (q @ self.titles.T).toarray()
+        if "neural" in names and self.neural is not None:
+            logits = self.neural.score(histories)
+            logits -= logits.max(axis=1, keepdims=True)
+            out["neural"] = np.exp(logits / np.float32(cfg.neural_temperature))
         if "trend" in names:
             out["trend"] = np.broadcast_to(self.trend, (len(histories), n)).copy()
         return {k: rowmax_normalize(v.astype(np.float32, copy=False)) for k, v in out.items()}

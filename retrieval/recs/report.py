@@ -37,6 +37,18 @@ def markdown(result: dict) -> str:
         "",
         f"Blend weights (valid NDCG@10 {blend['valid_NDCG@10']}): `{json.dumps(blend['weights'])}`",
         "",
+    ]
+    neural = blend.get("neural")
+    if neural:
+        losses = ", ".join(f"{e['loss']:.3f}" for e in neural["log"])
+        lines += [
+            f"Neural component: SASRec (dim {neural['dim']}, {neural['blocks']} blocks, "
+            f"{neural['heads']} head(s), max_len {neural['max_len']}, dropout "
+            f"{neural['dropout']}, {neural['negatives'] or 'all'} negatives); training loss per "
+            f"epoch: {losses}",
+            "",
+        ]
+    lines += [
         "Timings (s): " + ", ".join(f"{k} {v}" for k, v in result["timings"].items()),
         "",
     ]

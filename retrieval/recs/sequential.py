@@ -27,6 +27,8 @@ class SASRecConfig:
     batch_size: int = 256
     lr: float = 2e-3
     weight_decay: float = 0.0
+    negatives: int = 1024  # negatives shared by a batch (sampled softmax); 0 = all items
+    neg_alpha: float = 0.0  # negatives drawn with p ~ (count + 1)**alpha, logQ-corrected
     seed: int = 0
     time_limit: float | None = None  # seconds; training stops after the epoch that passes it
 
@@ -110,13 +112,15 @@ class SASRecModel:
         usable = [list(s[-(cfg.max_len + 1) :]) for s in seqs if len(s) >= 2]
         if not usable:
             return self
+        counts = np.bincount(np.fromiter((i for s in usable for i in s[1:]), np.int64), minlength=n)
+        q = (counts + 1.0) ** cfg.neg_alpha
+        self.q = q / q.sum()
+        self.logq = torch.from_numpy(np.log(np.concatenate([[1.0], self.q])).astype(np.float32))
         usable.sort(key=len)  # batches of similar length: little padding
-        batches = [
-            usable[i : i + cfg.batch_size] for i in range(0, len(usable), cfg.batch_size)
-        ]
+        batches = [usable[i : i + cfg.batch_size] for i in range(0, len(usable), cfg.batch_size)]
         self.net.train()
         start = time.perf_counter()
-        for epoch in range(cfg.epochs if epochs is None else epochs):
+        for _ in range(cfg.epochs if epochs is None else epochs):
             total, count = 0.0, 0
             for b in rng.permutation(len(batches)):
                 batch = batches[b]
@@ -125,18 +129,30 @@ class SASRecModel:
                 tgt = torch.from_numpy(_pad([s[1:] for s in batch], length)).reshape(-1)
                 hidden = self.net(inp).reshape(-1, cfg.dim)
                 keep = tgt > 0
-                logits = self.net.logits(hidden[keep])
-                loss = torch.nn.functional.cross_entropy(logits, tgt[keep] - 1)
+                loss = self._loss(hidden[keep], tgt[keep], torch, rng)
                 self.opt.zero_grad()
                 loss.backward()
                 self.opt.step()
-                total += float(loss) * int(keep.sum())
+                total += float(loss.detach()) * int(keep.sum())
                 count += int(keep.sum())
             self.log.append({"epoch": len(self.log), "loss": total / max(count, 1)})
             if cfg.time_limit and time.perf_counter() - start > cfg.time_limit:
                 break
         self.net.eval()
         return self
+
+    def _loss(self, hidden, target, torch, rng):
+        """Cross-entropy of the target against all items, or against shared uniform negatives."""
+        k = self.config.negatives
+        if not k or k >= self.n:
+            return torch.nn.functional.cross_entropy(self.net.logits(hidden), target - 1)
+        neg = torch.from_numpy(rng.choice(self.n, size=k, p=self.q) + 1)
+        emb = self.net.item.weight
+        pos_logit = (hidden * emb[target]).sum(-1, keepdim=True) - self.logq[target][:, None]
+        neg_logit = hidden @ emb[neg].T - self.logq[neg][None, :]
+        neg_logit = neg_logit.masked_fill(neg[None, :] == target[:, None], float("-inf"))
+        logits = torch.cat([pos_logit, neg_logit], dim=1)
+        return torch.nn.functional.cross_entropy(logits, torch.zeros_like(target))
 
     def score(self, histories: Histories, batch: int = 1024) -> np.ndarray:
         """Next-item logits after each history's newest item, (len(histories), n) float32."""
