@@ -248,7 +248,9 @@ def test_grounding_eval_finds_no_violations_with_the_real_model(demo_store, vllm
 def test_open_recommendations_come_from_the_shoppers_history(demo_store):
     store, _ = demo_store
     engine = _engine(store, None)
-    result = engine.answer([{"role": "user", "content": "what should I get?"}], "u002")  # the runner
+    result = engine.answer(
+        [{"role": "user", "content": "what should I get?"}], "u002"
+    )  # the runner
     assert result.intent == "recommend" and result.cards and result.degraded
     assert all("running" in (c["category"] or "").lower() for c in result.cards), result.cards
     cheap = engine.answer([{"role": "user", "content": "recommend me something under £20"}], "u002")

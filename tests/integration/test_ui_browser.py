@@ -21,7 +21,9 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
 def _chromium() -> str:
     path = shutil.which("chromium") or shutil.which("chromium-browser")
     if path is None:
-        pytest.skip("Debian's chromium is not installed (.ci/run installs it: apt-get install chromium)")
+        pytest.skip(
+            "Debian's chromium is not installed (.ci/run installs it: apt-get install chromium)"
+        )
     return path
 
 
@@ -29,13 +31,17 @@ def test_shopper_sends_a_message_and_sees_a_streamed_answer_with_cards(demo_stor
     sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
     chromium = _chromium()
     store, _ = demo_store
-    runtime = LLMRuntime(LLMConfig(vllm_url=vllm_server.base_url, max_tokens=100, timeout_s=120)).start()
+    runtime = LLMRuntime(
+        LLMConfig(vllm_url=vllm_server.base_url, max_tokens=100, timeout_s=120)
+    ).start()
     ARTIFACTS.mkdir(exist_ok=True)
     with live_server(store, runtime) as (url, _), sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=ARGS)
         page = browser.new_page(viewport={"width": 1200, "height": 1000})
         page.goto(url + "/", wait_until="networkidle")
-        page.get_by_placeholder("e.g. a gift for a coffee lover under £30").fill("board games under £20")
+        page.get_by_placeholder("e.g. a gift for a coffee lover under £30").fill(
+            "board games under £20"
+        )
         page.get_by_role("button", name="Send").click()
         page.wait_for_selector(".sa-card", timeout=120_000)
         cards = page.locator(".sa-card")

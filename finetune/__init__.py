@@ -1,0 +1,1 @@
+"""Fine-tuning: build SFT data with assistant.prompts → LoRA (peft) → evaluate → export for vLLM."""
