@@ -23,7 +23,14 @@ from assistant.prompts import Evidence, evidence_block, item_line, price_text, s
 
 _TAG = re.compile(r"\[([^\[\]\n]{1,60})\]")
 _OPEN_TAG = re.compile(r"\[[^\]]*$")
-_LEADING_TAG = re.compile(r"^\s*[-*•]?\s*\[(P\d+)\]", re.I)
+# A sentence that opens with an item's tag, after at most five harmless lead-in words ("Take a
+# look at [P1]", "There is also [P2]"): the item is named at once (see Grounder.feed).
+_LEADING_TAG = re.compile(r"^\s*[-*•]?\s*(?P<lead>(?:[A-Za-z']+,?\s+){0,5})\[(?P<tag>P\d+)\]", re.I)
+_LEAD_WORDS = frozenset(
+    "a also and another at check consider could for great here here's how i i'd i'm is like "
+    "look love maybe might nice option or out perhaps pick recommend suggest take the there "
+    "there's try we we've what would you you'd you'll you're".split()
+)
 _MONEY = re.compile(
     r"(?:[£$€]\s?(\d[\d,]*(?:\.\d{1,2})?))|(?:(\d[\d,]*(?:\.\d{1,2})?)\s?(?:GBP|USD|EUR|pounds?)\b)"
 )
@@ -174,16 +181,20 @@ class Grounder:
         if self._prefix is not None:
             return None
         m = _LEADING_TAG.match(self._buffer)
-        if not m or m.group(1).upper() not in self.items:
+        if not m or m.group("tag").upper() not in self.items:
             return None
-        item = self.items[m.group(1).upper()]
+        lead = m.group("lead").split()
+        if any(w.strip(",").lower() not in _LEAD_WORDS for w in lead):
+            return None
+        item = self.items[m.group("tag").upper()]
         if item["product_id"] in self._rendered:
             return None
         self._rendered.add(item["product_id"])
         if item["product_id"] not in self.out.item_ids:
             self.out.item_ids.append(item["product_id"])
         price = price_text(item.get("price"), item.get("currency") or "GBP")
-        self._prefix = (item, f"{item['title']} ({price}) [{item['product_id']}]")
+        lead_in = " ".join(lead) + " " if lead else ""
+        self._prefix = (item, f"{lead_in}{item['title']} ({price}) [{item['product_id']}]")
         return self._prefix[1]
 
     def _complete(self, sentence: str) -> list[str]:

@@ -124,8 +124,10 @@ def test_streaming_shows_whole_sentences_and_never_takes_anything_back():
     ]:
         emitted.append(g.feed(piece))
     emitted.append(g.finish())
-    assert emitted[:2] == [[], []]  # nothing before a sentence is whole
-    assert emitted[2] == ["I recommend Copperleaf Latte Mug 350ml (£9.99) [P00500], a lovely mug.\n",
+    assert emitted[0] == []  # a half-written tag names nothing
+    # a harmless lead-in and the item's tag: named at once, the rest when the sentence passes
+    assert emitted[1] == ["I recommend Copperleaf Latte Mug 350ml (£9.99) [P00500]"]
+    assert emitted[2] == [", a lovely mug.\n",
                           "Brewster Kenya Whole Bean Coffee 500g (£13.49) [P00069]"]  # fmt: skip
     assert emitted[3] == []  # "… is good." is whole only once the next sentence starts
     # the rest of a sentence whose item was named early, then the next item's name at once
@@ -134,6 +136,16 @@ def test_streaming_shows_whole_sentences_and_never_takes_anything_back():
     shown = "".join(p for pieces in emitted for p in pieces)
     assert "£13.49." not in shown.split("[P00337]")[1]
     assert g.out.item_ids == ["P00500", "P00069", "P00337"] and g.out.passed == 2
+
+
+def test_only_harmless_lead_ins_name_an_item_before_the_sentence_is_whole():
+    for opening in ("Avoid [P1]", "The cheapest is [P2]", "Not [P1]", "Unlike the kettle, [P1]"):
+        g = Grounder(EV, superlatives=superlatives(EV.items))
+        assert g.feed(opening + " and more") == [], opening  # waits for the whole sentence
+    g = Grounder(EV, superlatives=superlatives(EV.items))
+    assert g.feed("There is also [P1] for") == [
+        "There is also Brewster Kenya Whole Bean Coffee 500g (£13.49) [P00069]"
+    ]
 
 
 def test_comparison_facts_are_decided_by_code():
