@@ -76,6 +76,12 @@ class Settings(BaseSettings):
         description="Local model folder (managed vLLM / transformers); default the SmolLM2 "
         "converted into model_cache. A remote server picks its own model.",
     )
+    llm_finetuned: bool = Field(
+        default=True,
+        description="Default local model: the embedded SmolLM2 with the shipped ShopAssist LoRA "
+        "(finetune/adapters/shop-smollm2) merged in; false: the plain embedded model. Ignored "
+        "when llm_model_path or vllm_url is set.",
+    )
     llm_model_name: str = Field(
         default="smollm2",
         description="Served name of the base model (a remote server: the MODEL it was started with).",
@@ -137,6 +143,7 @@ class Settings(BaseSettings):
             backend=self.llm_backend,
             model_cache=self.model_cache,
             model_path=self.llm_model_path,
+            finetuned=self.llm_finetuned,
             model_name=self.llm_model_name,
             adapter=self.llm_adapter,
             adapter_name=self.llm_adapter_name,

