@@ -25,6 +25,9 @@ def bundled_model_path() -> Path:
     return Path(spec.submodule_search_locations[0]) / "model"
 
 
+_LOAD_LOCK = threading.Lock()
+
+
 class Embedder:
     """Encodes texts to L2-normalized float32 vectors."""
 
@@ -36,7 +39,6 @@ class Embedder:
         self.name = DEFAULT_MODEL_NAME if model_path is None else Path(self.model_path).name
         self.quantize = quantize
         self._models: dict[str, Any] = {}
-        self._lock = threading.Lock()
 
     @property
     def model_id(self) -> str:
@@ -46,7 +48,11 @@ class Embedder:
     def _load(self, dtype: str | None = None):
         """The model in dtype (default: the batch dtype), loaded once."""
         dtype = dtype or self.dtype
-        with self._lock:
+        # One load at a time in the whole process: from_pretrained switches torch's global
+        # default dtype while it builds a model, so a bf16 and an fp32 load running together
+        # (two embedders warming up under the first concurrent requests) built models with
+        # mixed bf16/fp32 layers that failed every later call.
+        with _LOAD_LOCK:
             if dtype not in self._models:
                 import torch
                 from sentence_transformers import SentenceTransformer
