@@ -35,11 +35,12 @@ def one_turn(url: str, i: int) -> dict:
         url + "/v1/chat/completions", json.dumps(body).encode(), method="POST"
     )
     req.add_header("Content-Type", "application/json")
-    t0, ttft, degraded = time.perf_counter(), None, None
+    t0, ttft, degraded, done = time.perf_counter(), None, None, False
     try:
         with urllib.request.urlopen(req, timeout=180) as resp:
             for raw in resp:
                 line = raw.decode().strip()
+                done = done or line == "data: [DONE]"
                 if not line.startswith("data:") or line == "data: [DONE]":
                     continue
                 chunk = json.loads(line[5:])
@@ -47,6 +48,8 @@ def one_turn(url: str, i: int) -> dict:
                     ttft = time.perf_counter() - t0
                 if "shopassist" in chunk:
                     degraded = chunk["shopassist"]["degraded"]
+        if not done:  # the stream broke off after its headers: a server error all the same
+            return {"status": 599, "end": time.time()}
         return {"status": 200, "ttft": ttft, "degraded": degraded, "end": time.time()}
     except urllib.error.HTTPError as err:
         return {"status": err.code, "end": time.time()}
