@@ -8,21 +8,14 @@ from pathlib import Path
 
 import numpy as np
 
+from finetune.evaluate import TOYS_MAPPING
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 TOYS = REPO.parent / "shared" / "data" / "amazon_uk_toys" / "products.csv"
-TOYS_MAP = {
-    "product_id": "uniq_id",
-    "title": "product_name",
-    "category": "amazon_category_and_sub_category",
-    "brand": "manufacturer",
-    "price": "price_gbp",
-    "in_stock": "number_available_in_stock",
-    "review_count": "number_of_reviews",
-    "rating": "average_rating",
-}
+TOYS_MAP = TOYS_MAPPING  # the toys catalog's columns, as the fine-tuning eval maps them
 
 
 def need_toys() -> Path:
