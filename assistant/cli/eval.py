@@ -22,6 +22,14 @@ def recs(
         None, "--sample-users", min=100, help="Score a deterministic sample of N users (CI)."
     ),
     seed: int = typer.Option(0, "--seed", help="Seed of the user samples."),
+    rerank: bool = typer.Option(
+        True, "--rerank/--no-rerank", help="LambdaMART second stage over the blend's top 100."
+    ),
+    neural: bool = typer.Option(
+        None,
+        "--neural/--no-neural",
+        help="SASRec features for the re-ranker (~2 min); default: on unless --sample-users.",
+    ),
 ) -> None:
     """Next-item HR@10, NDCG@10, MRR@100: ShopAssist vs popularity vs item co-occurrence."""
     from retrieval.recs.evaluate import run_recs_eval
@@ -32,6 +40,8 @@ def recs(
             data_dir,
             sample_users=sample_users,
             seed=seed,
+            rerank=rerank,
+            neural=neural,
             progress=None if as_json else lambda msg: typer.echo(msg, err=True),
         )
     except FileNotFoundError as exc:

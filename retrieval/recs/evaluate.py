@@ -15,21 +15,27 @@ from retrieval.recs.models import (
     PopularityModel,
     ShopAssistConfig,
     ShopAssistModel,
+    TitleIndex,
     popularity,
 )
+from retrieval.recs.rerank import Reranker
 
 PROTOCOL = (
     "Leave-one-out next-item prediction on RecBole-style atomic files. Models are fitted on "
     "histories only: to tune, on every user's valid history (valid targets never seen); to "
     "score, on every user's test history (which ends with the valid target; test targets never "
     "seen). The ShopAssist blend weights are learned on valid (coordinate ascent on NDCG@10 over "
-    "a deterministic user sample) and applied unchanged on test. Every test user's target is "
+    "a deterministic user sample), then its LambdaMART re-ranker is trained on validation data "
+    "only: each user's valid target among the blend's top candidates (models fitted on valid "
+    "histories) and each valid history's newest item (models fitted on the valid histories "
+    "without it); both are applied unchanged to models fitted on the test histories. Every test "
+    "user's target is "
     "ranked against all items minus the user's own history items; ties are broken toward the "
     "item more popular in the fitted histories. HR@10, NDCG@10 and MRR@100 (reciprocal rank, 0 "
     "beyond 100) are averaged over the scored users."
 )
 GRID = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0)
-NEURAL_EPOCHS = 10  # SASRec epochs on the valid histories (then fine-tuned on test histories)
+NEURAL_EPOCHS = 12  # SASRec epochs on the shortened valid histories (then fine-tuned twice)
 
 
 @dataclass
@@ -135,6 +141,37 @@ def tune_weights(
     return weights, best
 
 
+def _fit_reranker(data: Dataset, learn: Split, valid_model, titles, epochs: int, say):
+    """The re-ranker from two validation sets: each learning user's valid target (models fitted
+    on valid histories) and each one's newest valid-history item (models fitted on every valid
+    history without its newest item). The SASRec, when epochs > 0, is trained on the shorter
+    histories first and fine-tuned on the valid ones, so no set's targets were trained on."""
+    n = len(data.tokens)
+    say("fitting on the valid histories without their newest item")
+    short = [h[:-1] for h in data.valid.histories]
+    short_model = ShopAssistModel(
+        ShopAssistConfig(weights=valid_model.config.weights, neural_epochs=epochs)
+    ).fit(short, n, titles)
+    keep = [i for i, h in enumerate(learn.histories) if len(h) >= 2]
+    reranker = Reranker()
+    say("building re-ranker examples")
+    sets = [
+        reranker.examples(
+            short_model,
+            [learn.histories[i][:-1] for i in keep],
+            np.asarray([learn.histories[i][-1] for i in keep], dtype=np.int64),
+        )
+    ]
+    if short_model.neural is not None:  # warm start: it saw the shortened histories only
+        valid_model.neural = short_model.neural.fit(
+            data.valid.histories, n, epochs=valid_model.config.neural_finetune_epochs
+        )
+    short_model = None
+    sets.append(reranker.examples(valid_model, learn.histories, learn.targets))
+    say("training the re-ranker")
+    return reranker.train(sets), valid_model.neural
+
+
 def _timed(timings: dict, key: str, fn: Callable):
     start = time.perf_counter()
     out = fn()
@@ -149,14 +186,17 @@ def run_recs_eval(
     tune_users: int = 5000,
     progress: Callable[[str], None] | None = None,
     neural: bool | None = None,
+    rerank: bool = True,
 ) -> dict:
     """The whole evaluation; returns the result document (see PROTOCOL).
 
-    neural: blend in the SASRec component (trained on valid histories, fine-tuned on test
-    histories); default: only for full runs, since its training cost does not shrink with
-    --sample-users."""
-    if neural is None:
-        neural = sample_users is None
+    rerank: train the LambdaMART second stage on every user's valid target (models fitted on
+    valid histories) and on the last item of every valid history (models fitted on the valid
+    histories without it); with sample_users, on the sampled users only. neural: give the
+    re-ranker SASRec features (trained on the shortened valid histories, fine-tuned on the valid
+    and then the test histories); default: full runs only, since its training cost does not
+    shrink with sample_users."""
+    neural = rerank and (sample_users is None if neural is None else neural)
     epochs = NEURAL_EPOCHS if neural else 0
     say = progress or (lambda _msg: None)
     timings: dict[str, float] = {}
@@ -164,28 +204,33 @@ def run_recs_eval(
     data = _timed(timings, "load", lambda: load_atomic(folder))
     n = len(data.tokens)
     say(f"loaded {len(data.test.users)} users, {n} items")
+    titles = _timed(timings, "titles", lambda: TitleIndex(data.titles))
     tune_rows = sample_rows(
         len(data.valid.users), min(tune_users, sample_users or tune_users), seed
     )
     valid_model = _timed(
-        timings,
-        "fit_valid",
-        lambda: ShopAssistModel(ShopAssistConfig(neural_epochs=epochs)).fit(
-            data.valid.histories, n, data.titles
-        ),
+        timings, "fit_valid", lambda: ShopAssistModel().fit(data.valid.histories, n, titles)
     )
     say("tuning blend weights on valid")
     tune_split = data.valid.take(tune_rows)
     weights, valid_ndcg = _timed(
         timings, "tune", lambda: tune_weights(valid_model, tune_split, valid_model.pop)
     )
-    sasrec = valid_model.neural  # warm start for the test fit (it saw valid histories only)
+    valid_model.config.weights = weights
+    reranker, sasrec = None, None
+    if rerank:
+        learn = data.valid.take(sample_rows(len(data.valid.users), sample_users, seed))
+        reranker, sasrec = _timed(
+            timings,
+            "fit_reranker",
+            lambda: _fit_reranker(data, learn, valid_model, titles, epochs, say),
+        )
     valid_model = None  # free the valid-fit matrices before fitting on test histories
     test = data.test.take(sample_rows(len(data.test.users), sample_users, seed))
     fit_seqs = data.test.histories  # every user's test history; no test target
     pop = popularity(fit_seqs, n)
     models = {
-        "shopassist": ShopAssistModel(ShopAssistConfig(weights=weights, neural_epochs=epochs)),
+        "shopassist": ShopAssistModel(ShopAssistConfig(weights=weights), reranker=reranker),
         "popularity": PopularityModel(),
         "cooccurrence": CooccurrenceBaseline(),
     }
@@ -193,7 +238,7 @@ def run_recs_eval(
     for name, model in models.items():
         say(f"fitting and scoring {name}")
         fit = (
-            (lambda m=model: m.fit(fit_seqs, n, data.titles, neural=sasrec))
+            (lambda m=model: m.fit(fit_seqs, n, titles, neural=sasrec))
             if name == "shopassist"
             else None
         )
@@ -231,6 +276,13 @@ def run_recs_eval(
                 if k != "weights"
             },
             "neural": None if sasrec is None else {**sasrec.config.to_dict(), "log": sasrec.log},
+        },
+        "rerank": None
+        if reranker is None
+        else {
+            **reranker.config.to_dict(),
+            **reranker.trained_on,
+            "feature_gain_share": reranker.importance(),
         },
         "timings": timings,
     }

@@ -110,6 +110,32 @@ def title_features(titles: Sequence[str]) -> sp.csr_matrix:
         return sp.csr_matrix((len(texts), 1), dtype=np.float32)
 
 
+class TitleIndex:
+    """Title features and each item's `neighbours` most title-similar items (cosine, sparse).
+
+    The content component reads the neighbour graph: a history's score for an item is the
+    recency-weighted similarity of its items to it, without a sparse product over n-grams per
+    query. Built once per catalog and shared by models fitted on different histories."""
+
+    def __init__(self, titles: Sequence[str], neighbours: int = 50, batch: int = 1000) -> None:
+        self.features = title_features(titles)
+        n = self.features.shape[0]
+        k = min(neighbours, n - 1)
+        rows, cols, vals = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)], [np.zeros(0)]
+        for lo in range(0, n if k > 0 else 0, batch):
+            sims = (self.features[lo : lo + batch] @ self.features.T).toarray()
+            sims[np.arange(sims.shape[0]), np.arange(lo, lo + sims.shape[0])] = 0.0  # not itself
+            top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+            rows.append(np.repeat(np.arange(lo, lo + sims.shape[0]), k))
+            cols.append(top.ravel())
+            vals.append(np.take_along_axis(sims, top, 1).ravel())
+        self.neighbours = sp.csr_matrix(
+            (np.concatenate(vals).astype(np.float32), (np.concatenate(rows), np.concatenate(cols))),
+            shape=(n, n),
+        )
+        self.neighbours.eliminate_zeros()
+
+
 def rowmax_normalize(scores: np.ndarray) -> np.ndarray:
     """Scale each row to a max of 1 (rows with no positive score stay as they are)."""
     top = scores.max(axis=1, keepdims=True)
@@ -180,17 +206,18 @@ class ShopAssistModel:
     name = "shopassist"
     components = ("sequence", "cooccurrence", "content", "next", "trend", "neural")
 
-    def __init__(self, config: ShopAssistConfig | None = None) -> None:
+    def __init__(self, config: ShopAssistConfig | None = None, reranker=None) -> None:
         self.config = config or ShopAssistConfig()
+        self.reranker = reranker  # a trained rerank.Reranker: score() re-ranks the top candidates
 
     def fit(
         self,
         seqs: Histories,
         n: int,
-        titles: Sequence[str] | None = None,
+        titles: Sequence[str] | TitleIndex | None = None,
         neural: SASRecModel | None = None,
     ) -> ShopAssistModel:
-        """Fit every component on `seqs`. `neural`: a SASRec already trained on histories that
+        """Fit every component on `seqs` (titles: the item titles, or their TitleIndex). `neural`: a SASRec already trained on histories that
         `seqs` extend (e.g. the valid fit); it is fine-tuned on `seqs` instead of trained anew."""
         cfg = self.config
         self.n = n
@@ -199,7 +226,10 @@ class ShopAssistModel:
         self.sequence = damp(trans, self.pop, src=cfg.source_damping)
         self.next = damp(transition_matrix(seqs, n, 1), self.pop, src=cfg.source_damping)
         self.cooc = damp(cooccurrence_matrix(seqs, n), self.pop, src=0.5, dst=0.5)
-        self.titles = title_features(titles) if titles is not None else None
+        if titles is not None and not isinstance(titles, TitleIndex):
+            titles = TitleIndex(titles)
+        self.title_index = titles
+        self.titles = titles.features if titles is not None else None
         trend = popularity(seqs, n, cfg.trend_decay)
         self.trend = (trend / max(trend.max(), 1e-9)).astype(np.float32)
         self.neural = None
@@ -207,6 +237,9 @@ class ShopAssistModel:
             self.neural = neural.fit(seqs, n, epochs=cfg.neural_finetune_epochs)
         elif cfg.neural_epochs > 0:
             self.neural = SASRecModel(SASRecConfig(epochs=cfg.neural_epochs)).fit(seqs, n)
+        from retrieval.recs.rerank import ItemStats  # rerank builds on this module
+
+        self.item_stats = ItemStats(self, seqs)
         return self
 
     def component_scores(self, histories: Histories, names=None) -> dict[str, np.ndarray]:
@@ -221,9 +254,9 @@ class ShopAssistModel:
             out["cooccurrence"] = (q @ self.cooc).toarray()
         if "next" in names:
             out["next"] = (recency_query(histories, n, 1, None) @ self.next).toarray()
-        if "content" in names and self.titles is not None:
-            q = recency_query(histories, n, cfg.content_last, cfg.content_decay) @ self.titles
-            out["content"] = (q @ self.titles.T).toarray()
+        if "content" in names and self.title_index is not None:
+            q = recency_query(histories, n, cfg.content_last, cfg.content_decay)
+            out["content"] = (q @ self.title_index.neighbours).toarray()
         if "neural" in names and self.neural is not None:
             logits = self.neural.score(histories)
             logits -= logits.max(axis=1, keepdims=True)
@@ -233,6 +266,10 @@ class ShopAssistModel:
         return {k: rowmax_normalize(v.astype(np.float32, copy=False)) for k, v in out.items()}
 
     def score(self, histories: Histories, weights: dict[str, float] | None = None) -> np.ndarray:
+        """(batch, n) scores: the blend, re-ranked by the reranker when there is one (and no
+        other weights are asked for)."""
+        if self.reranker is not None and weights is None:
+            return self.reranker.rerank(self, histories)
         weights = self.config.weights if weights is None else weights
         used = [k for k, w in weights.items() if w]
         parts = self.component_scores(histories, used)

@@ -42,10 +42,21 @@ def markdown(result: dict) -> str:
     if neural:
         losses = ", ".join(f"{e['loss']:.3f}" for e in neural["log"])
         lines += [
-            f"Neural component: SASRec (dim {neural['dim']}, {neural['blocks']} blocks, "
+            f"SASRec, read by the re-ranker (dim {neural['dim']}, {neural['blocks']} blocks, "
             f"{neural['heads']} head(s), max_len {neural['max_len']}, dropout "
             f"{neural['dropout']}, {neural['negatives'] or 'all'} negatives); training loss per "
             f"epoch: {losses}",
+            "",
+        ]
+    rerank = result.get("rerank")
+    if rerank:
+        gains = sorted(rerank["feature_gain_share"].items(), key=lambda kv: -kv[1])[:8]
+        lines += [
+            f"Re-ranker: LambdaMART over the blend's top {rerank['candidates']} candidates, "
+            f"{rerank['trees']} trees of {rerank['leaves']} leaves, trained on "
+            f"{rerank['histories']} validation histories ({rerank['with_target_in_candidates']} "
+            "with their target among the candidates). Largest gain shares: "
+            + ", ".join(f"{name} {share:.3f}" for name, share in gains),
             "",
         ]
     lines += [

@@ -39,7 +39,6 @@ class SASRecConfig:
 def _torch():
     import torch
 
-    torch.set_num_threads(1)
     return torch
 
 

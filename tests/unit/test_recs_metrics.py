@@ -51,18 +51,29 @@ def test_history_items_never_outrank_the_target_in_batches():
     assert ranks.tolist() == [1] * 5
 
 
-def _write_atomic(folder, n_users=20):
-    """Every test target is item X, which appears in no history: only a leaking fit knows it."""
+def _write_atomic(folder, n_users=20, n_fillers=40):
+    """Every test target is item X, which appears in no history: only a leaking fit knows it.
+
+    The first n_users walk items 0-27; the filler users walk 200 filler items, so that well over
+    100 seen items outrank an unseen one in the blend and X never reaches the re-ranker's
+    candidates unless it leaked."""
     folder.mkdir()
     titles = [f"Game {i} - PlayStation 4" for i in range(29)] + ["Zebra Xylophone Deluxe"]
+    titles += [f"Filler {i} - Xbox One" for i in range(200)]
     (folder / "items.tsv").write_text(
         "item_id:token\ttitle:token_seq\n" + "".join(f"{i}\t{t}\n" for i, t in enumerate(titles))
     )
     valid, test = [], []
     for u in range(n_users):
-        a, b, c = u % 10, 10 + u % 9, 20 + u % 8
-        valid.append(f"{u}\t{a} {b}\t{c}\n")
-        test.append(f"{u}\t{a} {b} {c}\t29\n")
+        # valid targets (20-27) also open other histories: "never seen" is no pattern to learn
+        a, b, c, d = u % 10, 10 + u % 9, 20 + u % 8, 20 + (u + 3) % 8
+        valid.append(f"{u}\t{d} {a} {b}\t{c}\n")
+        test.append(f"{u}\t{d} {a} {b} {c}\t29\n")
+    for j in range(n_fillers):
+        walk = " ".join(str(30 + (5 * j + t) % 200) for t in range(5))
+        nxt = 30 + (5 * j + 5) % 200
+        valid.append(f"{n_users + j}\t{walk}\t{nxt}\n")
+        test.append(f"{n_users + j}\t{walk} {nxt}\t29\n")
     header = "user_id:token\titem_id_list:token_seq\titem_id:token\n"
     (folder / "valid.tsv").write_text(header + "".join(valid))
     (folder / "test.tsv").write_text(header + "".join(test))
@@ -90,7 +101,7 @@ def test_eval_result_shape(tmp_path):
 
     _write_atomic(tmp_path / "atomic")
     result = run_recs_eval(tmp_path / "atomic", sample_users=10)
-    assert result["dataset"]["scored_users"] == 10 and result["dataset"]["users"] == 20
+    assert result["dataset"]["scored_users"] == 10 and result["dataset"]["users"] == 60
     assert set(result["models"]) == {"shopassist", "popularity", "cooccurrence"}
     for m in result["models"].values():
         assert set(m) == {"HR@10", "NDCG@10", "MRR@100"}
