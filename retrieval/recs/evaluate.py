@@ -35,7 +35,8 @@ PROTOCOL = (
     "beyond 100) are averaged over the scored users."
 )
 GRID = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0)
-NEURAL_EPOCHS = 12  # SASRec epochs on the shortened valid histories (then fine-tuned twice)
+NEURAL_EPOCHS = 12  # SASRec epochs on the shortest valid histories (then fine-tuned per set)
+RERANK_LEVELS = 2  # re-ranker example sets: valid targets, and newest valid-history items
 
 
 @dataclass
@@ -141,35 +142,40 @@ def tune_weights(
     return weights, best
 
 
-def _fit_reranker(data: Dataset, learn: Split, valid_model, titles, epochs: int, say):
-    """The re-ranker from two validation sets: each learning user's valid target (models fitted
-    on valid histories) and each one's newest valid-history item (models fitted on every valid
-    history without its newest item). The SASRec, when epochs > 0, is trained on the shorter
-    histories first and fine-tuned on the valid ones, so no set's targets were trained on."""
+def _fit_reranker(
+    data: Dataset, learn: Split, valid_model, titles, epochs: int, say, levels: int = 2
+):
+    """The re-ranker from `levels` validation sets. Set 0: each learning user's valid target
+    (models fitted on the valid histories). Set c >= 1: each one's c-th newest valid-history item
+    (models fitted on every valid history without its c newest items). The SASRec, when epochs
+    > 0, is trained on the shortest histories and fine-tuned on each longer set in turn, so no
+    set's targets were ever trained on."""
     n = len(data.tokens)
-    say("fitting on the valid histories without their newest item")
-    short = [h[:-1] for h in data.valid.histories]
-    short_model = ShopAssistModel(
-        ShopAssistConfig(weights=valid_model.config.weights, neural_epochs=epochs)
-    ).fit(short, n, titles)
-    keep = [i for i, h in enumerate(learn.histories) if len(h) >= 2]
-    reranker = Reranker()
-    say("building re-ranker examples")
-    sets = [
-        reranker.examples(
-            short_model,
-            [learn.histories[i][:-1] for i in keep],
-            np.asarray([learn.histories[i][-1] for i in keep], dtype=np.int64),
-        )
-    ]
-    if short_model.neural is not None:  # warm start: it saw the shortened histories only
-        valid_model.neural = short_model.neural.fit(
-            data.valid.histories, n, epochs=valid_model.config.neural_finetune_epochs
-        )
-    short_model = None
-    sets.append(reranker.examples(valid_model, learn.histories, learn.targets))
+    reranker, sets, neural = Reranker(), [], None
+    for cut in range(levels - 1, -1, -1):
+        if cut == 0:
+            model = valid_model
+            if neural is not None:
+                model.neural = neural.fit(
+                    data.valid.histories, n, epochs=model.config.neural_finetune_epochs
+                )
+            hists, targets = learn.histories, learn.targets
+        else:
+            say(f"fitting on the valid histories without their {cut} newest item(s)")
+            config = ShopAssistConfig(
+                weights=valid_model.config.weights, neural_epochs=0 if neural else epochs
+            )
+            model = ShopAssistModel(config).fit(
+                [h[: len(h) - cut] for h in data.valid.histories], n, titles, neural=neural
+            )
+            keep = [h for h in learn.histories if len(h) > cut]
+            hists = [h[: len(h) - cut] for h in keep]
+            targets = np.asarray([h[len(h) - cut] for h in keep], dtype=np.int64)
+        say(f"building re-ranker examples ({len(hists)} histories)")
+        sets.append(reranker.examples(model, hists, targets))
+        neural = model.neural
     say("training the re-ranker")
-    return reranker.train(sets), valid_model.neural
+    return reranker.train(sets), neural
 
 
 def _timed(timings: dict, key: str, fn: Callable):
@@ -223,7 +229,7 @@ def run_recs_eval(
         reranker, sasrec = _timed(
             timings,
             "fit_reranker",
-            lambda: _fit_reranker(data, learn, valid_model, titles, epochs, say),
+            lambda: _fit_reranker(data, learn, valid_model, titles, epochs, say, RERANK_LEVELS),
         )
     valid_model = None  # free the valid-fit matrices before fitting on test histories
     test = data.test.take(sample_rows(len(data.test.users), sample_users, seed))

@@ -136,10 +136,13 @@ class TitleIndex:
         self.neighbours.eliminate_zeros()
 
 
-def rowmax_normalize(scores: np.ndarray) -> np.ndarray:
+def rowmax_normalize(scores: np.ndarray, inplace: bool = False) -> np.ndarray:
     """Scale each row to a max of 1 (rows with no positive score stay as they are)."""
     top = scores.max(axis=1, keepdims=True)
     top[top <= 0] = 1.0
+    if inplace:
+        scores /= top
+        return scores
     return scores / top
 
 
@@ -263,7 +266,11 @@ class ShopAssistModel:
             out["neural"] = np.exp(logits / np.float32(cfg.neural_temperature))
         if "trend" in names:
             out["trend"] = np.broadcast_to(self.trend, (len(histories), n)).copy()
-        return {k: rowmax_normalize(v.astype(np.float32, copy=False)) for k, v in out.items()}
+        # every part is a fresh array: normalize in place
+        return {
+            k: rowmax_normalize(v.astype(np.float32, copy=False), inplace=True)
+            for k, v in out.items()
+        }
 
     def score(self, histories: Histories, weights: dict[str, float] | None = None) -> np.ndarray:
         """(batch, n) scores: the blend, re-ranked by the reranker when there is one (and no
