@@ -220,8 +220,9 @@ class ShopAssistModel:
         titles: Sequence[str] | TitleIndex | None = None,
         neural: SASRecModel | None = None,
     ) -> ShopAssistModel:
-        """Fit every component on `seqs` (titles: the item titles, or their TitleIndex). `neural`: a SASRec already trained on histories that
-        `seqs` extend (e.g. the valid fit); it is fine-tuned on `seqs` instead of trained anew."""
+        """Fit every component on `seqs`. `titles`: the item titles, or their TitleIndex.
+        `neural`: a SASRec already trained on histories that `seqs` extend (e.g. the valid fit);
+        it is fine-tuned on `seqs` instead of trained anew."""
         cfg = self.config
         self.n = n
         self.pop = popularity(seqs, n)
