@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from retrieval.recs.models import ShopAssistModel, recency_query
+from retrieval.recs.models import ShopAssistModel, recency_query, rowmax_normalize
 
 Histories = Sequence[Sequence[int]]
 BLEND_PARTS = ("sequence", "cooccurrence", "content", "next", "trend")
@@ -126,7 +126,12 @@ class Reranker:
             raise ValueError("re-ranking needs at least two items")
         stats = model.item_stats
         weighted = [name for name, w in model.config.weights.items() if w]
-        parts = model.component_scores(histories, tuple(dict.fromkeys([*BLEND_PARTS, *weighted])))
+        names = [p for p in dict.fromkeys([*BLEND_PARTS, *weighted]) if p != "sequence"]
+        parts = model.component_scores(histories, tuple(names))
+        cfg = model.config  # the sequence part once, raw (a feature) and normalized
+        raw = recency_query(histories, model.n, cfg.query_last, cfg.query_decay) @ model.sequence
+        raw = raw.toarray()
+        parts["sequence"] = rowmax_normalize(raw.astype(np.float32), inplace=True)  # a copy
         blend = np.zeros((len(histories), model.n), dtype=np.float32)
         for name, w in model.config.weights.items():
             if w and name in parts:
@@ -140,16 +145,13 @@ class Reranker:
         cand = np.argpartition(-key, k - 1, axis=1)[:, :k]
         order = np.argsort(-np.take_along_axis(key, cand, 1), axis=1, kind="stable")
         cand = np.take_along_axis(cand, order, 1)
-        return blend, cand, self._features(model, stats, histories, blend, parts, cand)
+        return blend, cand, self._features(model, stats, histories, blend, parts, raw, cand)
 
-    def _features(self, model, stats, histories, blend, parts, cand) -> np.ndarray:
+    def _features(self, model, stats, histories, blend, parts, raw, cand) -> np.ndarray:
         b, k = cand.shape
         flat = cand.ravel()
         per_user = lambda v: np.repeat(np.asarray(v, dtype=np.float32), k)  # noqa: E731
         at = lambda a: np.take_along_axis(a, cand, 1).ravel()  # noqa: E731
-        cfg = model.config
-        raw = recency_query(histories, model.n, cfg.query_last, cfg.query_decay) @ model.sequence
-        raw = raw.toarray()
         last, second, third = (np.repeat(_nth_newest(histories, j), k) for j in (1, 2, 3))
         titles = model.titles
         no_titles = titles is None
