@@ -35,7 +35,7 @@ PROTOCOL = (
     "beyond 100) are averaged over the scored users."
 )
 GRID = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0)
-NEURAL_EPOCHS = 12  # SASRec epochs on the shortest valid histories (then fine-tuned per set)
+NEURAL_EPOCHS = 10  # SASRec epochs on the shortest valid histories (then fine-tuned per set)
 RERANK_LEVELS = 2  # re-ranker example sets: valid targets, and newest valid-history items
 
 

@@ -53,10 +53,11 @@ FEATURES = (
 @dataclass
 class RerankConfig:
     candidates: int = 100
-    trees: int = 400
+    trees: int = 250
     learning_rate: float = 0.05
     leaves: int = 15
     min_child_samples: int = 200
+    truncation: int = 60  # LambdaMART pairs need one item in the current top `truncation`
     seed: int = 0
     batch: int = 1000  # histories per feature batch (memory: batch x items floats per part)
 
@@ -233,6 +234,7 @@ class Reranker:
             "learning_rate": cfg.learning_rate,
             "num_leaves": cfg.leaves,
             "min_data_in_leaf": min(cfg.min_child_samples, max(groups // 4, 1)),
+            "lambdarank_truncation_level": cfg.truncation,
             "seed": cfg.seed,
             "deterministic": True,
             "num_threads": 0,

@@ -27,8 +27,9 @@ class SASRecConfig:
     batch_size: int = 256
     lr: float = 2e-3
     weight_decay: float = 0.0
-    negatives: int = 1024  # negatives shared by a batch (sampled softmax); 0 = all items
-    neg_alpha: float = 0.0  # negatives drawn with p ~ (count + 1)**alpha, logQ-corrected
+    negatives: int = 2048  # negatives shared by a batch (sampled softmax); 0 = all items
+    neg_alpha: float = 0.5  # negatives drawn with p ~ (count + 1)**alpha, logQ-corrected
+    lr_final: float = 0.1  # learning rate at a fit's last epoch, as a share of lr (linear decay)
     seed: int = 0
     time_limit: float | None = None  # seconds; training stops after the epoch that passes it
 
@@ -119,7 +120,11 @@ class SASRecModel:
         batches = [usable[i : i + cfg.batch_size] for i in range(0, len(usable), cfg.batch_size)]
         self.net.train()
         start = time.perf_counter()
-        for _ in range(cfg.epochs if epochs is None else epochs):
+        epochs = cfg.epochs if epochs is None else epochs
+        for epoch in range(epochs):
+            share = 1.0 - (1.0 - cfg.lr_final) * epoch / max(epochs - 1, 1)
+            for group in self.opt.param_groups:
+                group["lr"] = cfg.lr * share
             total, count = 0.0, 0
             for b in rng.permutation(len(batches)):
                 batch = batches[b]
