@@ -1,8 +1,9 @@
 """SASRec: a small causal self-attention next-item model, trained on CPU with torch.
 
 Fitted from chronological histories only: every prefix of a history predicts the item that
-follows it inside the same history (full-softmax cross-entropy over all items, item embeddings
-tied between input and output). Scoring a history reads the model state after its newest item.
+follows it inside the same history (cross-entropy against 2,048 shared negatives drawn by
+popularity^0.5 and logQ-corrected, or against all items; item embeddings tied between input and
+output). Scoring a history reads the model state after its newest item.
 """
 
 from __future__ import annotations
@@ -90,7 +91,7 @@ def _pad(seqs: list[Sequence[int]], length: int) -> np.ndarray:
 
 
 class SASRecModel:
-    """Self-attentive sequential recommender (Kang & McAuley 2018) with full-softmax training."""
+    """Self-attentive sequential recommender (Kang & McAuley 2018) with softmax training."""
 
     def __init__(self, config: SASRecConfig | None = None) -> None:
         self.config = config or SASRecConfig()
