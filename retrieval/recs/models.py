@@ -134,6 +134,22 @@ class TitleIndex:
             shape=(n, n),
         )
         self.neighbours.eliminate_zeros()
+        self._dense: dict[int, np.ndarray] = {}
+
+    def dense(self, dim: int) -> np.ndarray:
+        """(n, dim) L2-normalized truncated SVD of the title features (cached per dim)."""
+        if dim not in self._dense:
+            from sklearn.decomposition import TruncatedSVD
+
+            dim_ok = min(dim, self.features.shape[1] - 1, self.features.shape[0] - 1)
+            if dim_ok < 1:
+                z = np.zeros((self.features.shape[0], dim), dtype=np.float32)
+            else:
+                z = TruncatedSVD(dim_ok, random_state=0).fit_transform(self.features)
+                z = np.pad(z, ((0, 0), (0, dim - dim_ok))).astype(np.float32)
+                z /= np.maximum(np.linalg.norm(z, axis=1, keepdims=True), 1e-9)
+            self._dense[dim] = z
+        return self._dense[dim]
 
 
 def rowmax_normalize(scores: np.ndarray, inplace: bool = False) -> np.ndarray:
@@ -191,7 +207,7 @@ class ShopAssistConfig:
     content_decay: float = 0.5
     trend_decay: float = 0.5  # "popular right now": occurrences near the end of histories
     neural_epochs: int = 0  # SASRec training epochs; 0 = no neural component (product default)
-    neural_finetune_epochs: int = 2  # epochs when warm-starting from an already trained SASRec
+    neural_finetune_epochs: int = 3  # epochs when warm-starting from an already trained SASRec
     neural_temperature: float = 4.0  # neural component = exp((logit - row max) / temperature)
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
 
@@ -240,7 +256,10 @@ class ShopAssistModel:
         if neural is not None:
             self.neural = neural.fit(seqs, n, epochs=cfg.neural_finetune_epochs)
         elif cfg.neural_epochs > 0:
-            self.neural = SASRecModel(SASRecConfig(epochs=cfg.neural_epochs)).fit(seqs, n)
+            sasrec = SASRecModel(SASRecConfig(epochs=cfg.neural_epochs))
+            dim = sasrec.config.content_dim
+            content = titles.dense(dim) if titles is not None and dim else None
+            self.neural = sasrec.fit(seqs, n, content=content)
         from retrieval.recs.rerank import ItemStats  # rerank builds on this module
 
         self.item_stats = ItemStats(self, seqs)

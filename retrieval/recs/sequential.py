@@ -3,7 +3,9 @@
 Fitted from chronological histories only: every prefix of a history predicts the item that
 follows it inside the same history (cross-entropy against 2,048 shared negatives drawn by
 popularity^0.5 and logQ-corrected, or against all items; item embeddings tied between input and
-output). Scoring a history reads the model state after its newest item.
+output). With item content vectors (e.g. title SVD), an item's embedding is its own vector plus a
+learned projection of its content, so rare items borrow from items with similar titles. Scoring a
+history reads the model state after its newest item.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ class SASRecConfig:
     negatives: int = 2048  # negatives shared by a batch (sampled softmax); 0 = all items
     neg_alpha: float = 0.5  # negatives drawn with p ~ (count + 1)**alpha, logQ-corrected
     lr_final: float = 0.1  # learning rate at a fit's last epoch, as a share of lr (linear decay)
+    content_dim: int = 128  # title SVD components added to item embeddings (0 = ids only)
     seed: int = 0
     time_limit: float | None = None  # seconds; training stops after the epoch that passes it
 
@@ -44,7 +47,7 @@ def _torch():
     return torch
 
 
-def _build(n_items: int, cfg: SASRecConfig):
+def _build(n_items: int, cfg: SASRecConfig, content: np.ndarray | None = None):
     torch = _torch()
     nn = torch.nn
 
@@ -68,17 +71,36 @@ def _build(n_items: int, cfg: SASRecConfig):
             nn.init.normal_(self.pos.weight, std=0.02)
             with torch.no_grad():
                 self.item.weight[0].zero_()
+            self.proj = None
+            if content is not None:  # row 0 (padding) stays zero
+                rows = np.vstack([np.zeros((1, content.shape[1])), content]).astype(np.float32)
+                self.register_buffer("content", torch.from_numpy(rows))
+                self.proj = nn.Linear(content.shape[1], cfg.dim, bias=False)
+                nn.init.normal_(self.proj.weight, std=content.shape[1] ** -0.5)
+
+        def embed(self, idx):
+            """Embeddings of item indices (0 = padding); only these rows are projected."""
+            out = self.item(idx)
+            if self.proj is not None:
+                out = out + self.proj(self.content[idx])
+            return out
+
+        def table(self):
+            """(n_items + 1, dim) embeddings of every item, padding row 0 included."""
+            if self.proj is None:
+                return self.item.weight
+            return self.item.weight + self.proj(self.content)
 
         def forward(self, seq):  # (batch, length) right-padded with 0
             length = seq.shape[1]
-            x = self.item(seq) * (cfg.dim**0.5) + self.pos.weight[:length]
+            x = self.embed(seq) * (cfg.dim**0.5) + self.pos.weight[:length]
             x = self.drop(x)
             # causal mask: a position sees itself and earlier ones; right padding is never seen
             mask = torch.triu(torch.full((length, length), float("-inf")), diagonal=1)
             return self.norm(self.encoder(x, mask=mask, is_causal=True))
 
         def logits(self, hidden):
-            return hidden @ self.item.weight[1:].T
+            return hidden @ self.table()[1:].T
 
     return SASRec()
 
@@ -98,15 +120,23 @@ class SASRecModel:
         self.net = None
         self.log: list[dict] = []
 
-    def fit(self, seqs: Histories, n: int, epochs: int | None = None) -> SASRecModel:
-        """Train (or, when already trained, continue training) on the histories' own pairs."""
+    def fit(
+        self,
+        seqs: Histories,
+        n: int,
+        epochs: int | None = None,
+        content: np.ndarray | None = None,
+    ) -> SASRecModel:
+        """Train (or, when already trained, continue training) on the histories' own pairs.
+        content: (n, d) item vectors, read on the first fit when config.content_dim > 0."""
         torch = _torch()
         cfg = self.config
         torch.manual_seed(cfg.seed + len(self.log))
         rng = np.random.default_rng(cfg.seed + len(self.log))
         if self.net is None:
             self.n = n
-            self.net = _build(n, cfg)
+            use = content if cfg.content_dim > 0 else None
+            self.net = _build(n, cfg, use)
             self.opt = torch.optim.Adam(
                 self.net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay
             )
@@ -147,14 +177,14 @@ class SASRecModel:
         return self
 
     def _loss(self, hidden, target, torch, rng):
-        """Cross-entropy of the target against all items, or against shared uniform negatives."""
+        """Cross-entropy of the target against all items, or against the shared negatives."""
         k = self.config.negatives
         if not k or k >= self.n:
             return torch.nn.functional.cross_entropy(self.net.logits(hidden), target - 1)
         neg = torch.from_numpy(rng.choice(self.n, size=k, p=self.q) + 1)
-        emb = self.net.item.weight
-        pos_logit = (hidden * emb[target]).sum(-1, keepdim=True) - self.logq[target][:, None]
-        neg_logit = hidden @ emb[neg].T - self.logq[neg][None, :]
+        embed = self.net.embed
+        pos_logit = (hidden * embed(target)).sum(-1, keepdim=True) - self.logq[target][:, None]
+        neg_logit = hidden @ embed(neg).T - self.logq[neg][None, :]
         neg_logit = neg_logit.masked_fill(neg[None, :] == target[:, None], float("-inf"))
         logits = torch.cat([pos_logit, neg_logit], dim=1)
         return torch.nn.functional.cross_entropy(logits, torch.zeros_like(target))
