@@ -137,18 +137,19 @@ class TitleIndex:
         self._dense: dict[int, np.ndarray] = {}
 
     def dense(self, dim: int) -> np.ndarray:
-        """(n, dim) L2-normalized truncated SVD of the title features (cached per dim)."""
+        """(n, <= dim) L2-normalized truncated SVD of the title features (cached per dim);
+        fewer columns when the features have fewer, one zero column when there are none."""
         if dim not in self._dense:
             from sklearn.decomposition import TruncatedSVD
 
-            dim_ok = min(dim, self.features.shape[1] - 1, self.features.shape[0] - 1)
+            n, width = self.features.shape
+            dim_ok = min(dim, width - 1, n - 1)
             if dim_ok < 1:
-                z = np.zeros((self.features.shape[0], dim), dtype=np.float32)
+                self._dense[dim] = np.zeros((n, 1), dtype=np.float32)
             else:
                 z = TruncatedSVD(dim_ok, random_state=0).fit_transform(self.features)
-                z = np.pad(z, ((0, 0), (0, dim - dim_ok))).astype(np.float32)
                 z /= np.maximum(np.linalg.norm(z, axis=1, keepdims=True), 1e-9)
-            self._dense[dim] = z
+                self._dense[dim] = z.astype(np.float32)
         return self._dense[dim]
 
 
