@@ -55,7 +55,9 @@ def policy_answer(ev: Evidence) -> str:
 def template_answer(ev: Evidence, described: str = "") -> str:
     """The fallback answer for any task, from the evidence alone."""
     if ev.task in ("recommend", "search") and ev.items:
-        return items_answer(ev.items, described)
+        decided = [f for f in ev.facts if " details: " not in f]
+        lead = facts_answer(decided) + "\n" if decided else ""
+        return lead + items_answer(ev.items, described)
     if ev.task == "compare":
         decided = [f for f in ev.facts if " details: " not in f]
         return facts_answer(decided) + "\n" + "\n".join(f"- {item_text(i)}" for i in ev.items)

@@ -316,6 +316,13 @@ def _content(rest: str) -> str:
     return text if any(w not in _FILLER for w in words) else ""
 
 
+def _subject_words(subject: str, state: ConversationState, negated: list[str]) -> str:
+    """The tagged subject minus soft attributes and negated terms (they are kept apart)."""
+    drop = {v.lower() for v in state.attributes.values()} | set(negated)
+    kept = [w for w in subject.split() if w.lower() not in drop]
+    return " ".join(kept)
+
+
 def _update_topic(state: ConversationState, words: str, topic_change: bool) -> None:
     if not words:
         return
@@ -327,9 +334,16 @@ def _update_topic(state: ConversationState, words: str, topic_change: bool) -> N
 
 
 def _apply_constraints(
-    state: ConversationState, text: str, vocab: Vocabulary | None, currency: str
+    state: ConversationState,
+    text: str,
+    vocab: Vocabulary | None,
+    currency: str,
+    subject: str | None = None,
 ) -> bool:
-    """Fold one shopping message into the state; True when it held only constraints."""
+    """Fold one shopping message into the state; True when it held only constraints.
+
+    `subject`: the words a learned tagger marked as what to search for (None: the words the
+    rules leave over, the old behaviour kept for tests without a model)."""
     parsed = parse_query(text, vocab, currency)
     new, f, notes = parsed.filters, state.filters, state.notes
     notes.extend(parsed.matched)
@@ -341,7 +355,7 @@ def _apply_constraints(
     rest = _NEGATED.sub(lambda m: " " if m.group(1).lower() in terms else m.group(0), rest)
     for pattern in (_CHEAPER, _DEARER, _CLEAR_BUDGET, _CLEAR_RATING):
         rest = _blank(rest, pattern)
-    words = _content(rest)
+    words = _content(rest) if subject is None else _subject_words(subject, state, terms)
     new_cats = set(new.categories) | set(new.brands_or_categories)
     old_cats = set(f.categories) | set(f.brands_or_categories)
     topic_change = bool(new_cats and new_cats != old_cats) or bool(words and _CHANGE.search(text))
@@ -392,6 +406,7 @@ def _user_turn(
     result: IntentResult,
     vocab: Vocabulary | None,
     currency: str,
+    subject: str | None = None,
 ) -> ConversationState:
     state = replace(state, filters=replace(state.filters), attributes=dict(state.attributes))
     state.notes, state.user_turns = [], state.user_turns + 1
@@ -401,7 +416,7 @@ def _user_turn(
     shopping = result.intent in SHOPPING
     refinement = False
     if shopping and not refs:
-        refinement = _apply_constraints(state, text, vocab, currency)
+        refinement = _apply_constraints(state, text, vocab, currency, subject)
     state.intent = _turn_intent(result, state.shopping_intent, refinement, len(refs), text)
     if state.intent.intent in SHOPPING:
         state.shopping_intent = state.intent.intent
@@ -418,8 +433,11 @@ def derive_state(
     vocab: Vocabulary | None = None,
     currency: str = "GBP",
     classifier: IntentClassifier | None = None,
+    subjects: list[str] | None = None,
 ) -> ConversationState:
-    """Replay the user turns (and what the assistant showed) into the state now in force."""
+    """Replay the user turns (and what the assistant showed) into the state now in force.
+
+    `subjects`: per user turn, the words a tagger marked as the thing to search for."""
     if classifier is None:
         from assistant.intents import default_classifier
 
@@ -427,10 +445,11 @@ def derive_state(
     turns = [(m.get("role"), message_text(m)) for m in messages]
     user_texts = [t for role, t in turns if role == "user"]
     results = iter(classifier.classify_many(user_texts))
+    tagged = iter(subjects if subjects is not None else [None] * len(user_texts))
     state = ConversationState()
     for role, text in turns:
         if role == "assistant":
             state.shown_ids, state.shown_prices = shown_items(text)
         elif role == "user":
-            state = _user_turn(state, text, next(results), vocab, currency)
+            state = _user_turn(state, text, next(results), vocab, currency, next(tagged))
     return state

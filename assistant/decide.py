@@ -73,20 +73,25 @@ def superlatives(items: list[dict]) -> dict[str, str]:
     return out
 
 
-def superlative_facts(items: list[dict], tags: dict[str, str]) -> list[str]:
-    """The superlatives as sentences with the prompt's tags ([P2] is the cheapest …)."""
-    s = superlatives(items)
-    by_id = {i["product_id"]: i for i in items}
-    facts = []
-    if "cheapest" in s:
-        i = by_id[s["cheapest"]]
-        facts.append(
-            f"[{tags[i['product_id']]}] is the cheapest at {price_text(i['price'], i['currency'] or 'GBP')}."
-        )
-    if "best_rated" in s:
-        i = by_id[s["best_rated"]]
-        facts.append(f"[{tags[i['product_id']]}] is the best rated ({i['rating']:.1f}).")
-    return facts
+def superlative_facts(
+    items: list[dict], tags: dict[str, str], kind: str = "cheapest", total: int | None = None
+) -> list[str]:
+    """The asked superlative as a sentence with the prompt's tags, where `items` are already in
+    superlative order over every qualifying item (`total` of them): "[P1] is the cheapest …"."""
+    if not items or kind not in ("cheapest", "dearest", "best_rated"):
+        return []
+    first = items[0]
+    tag = tags[first["product_id"]]
+    of = f" of the {total} items that match" if total and total > 1 else ""
+    if kind == "best_rated":
+        if first.get("rating") is None:
+            return []
+        return [f"[{tag}] is the best rated{of} ({first['rating']:.1f})."]
+    if first.get("price") is None:
+        return []
+    word = "cheapest" if kind == "cheapest" else "most expensive"
+    price = price_text(first["price"], first.get("currency") or "GBP")
+    return [f"[{tag}] is the {word}{of} at {price}."]
 
 
 _LIGHTER = (("weight_g", "lighter", "heavier", "g"), ("capacity_ml", "smaller", "larger", "ml"))

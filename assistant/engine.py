@@ -8,14 +8,13 @@ re-derived from `messages` on every call, so callers (CLI, HTTP API) stay statel
 from __future__ import annotations
 
 import json
-import re
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
 from assistant import answers
-from assistant.conversation import ConversationState, derive_state, message_text, shown_items
+from assistant.conversation import ConversationState, message_text
 from assistant.decide import (
     PROMPT_ITEMS,
     compare_facts,
@@ -23,7 +22,6 @@ from assistant.decide import (
     satisfies,
     shopping_filters,
     superlative_facts,
-    superlatives,
 )
 from assistant.grounding import Grounder
 from assistant.intents import Intent
@@ -37,16 +35,13 @@ from assistant.support import (
     return_facts,
     user_orders,
 )
+from assistant.turn.select import order_by_superlative, qualifying_rows
+from assistant.turn.service import answer_first, policy_lead, stated_return_facts
+from assistant.turn.understand import Request, understand
+from retrieval.index import Filters
 from retrieval.profile import user_profile
 from retrieval.search import Searcher, item_json
 
-_SUPERLATIVE_ASKED = re.compile(r"\b(?:cheapest|best|top|highest|lowest|most|least)\b", re.I)
-_GENERIC = frozenset(
-    "a an the i me my we us you your for to of in on with and or some any something anything "
-    "what which should could would can get buy need want like suggest suggestion suggestions "
-    "recommend recommendation recommendations idea ideas good nice great please show give "
-    "find looking look gift gifts present presents new else more".split()
-)
 POLICY_TASKS = {
     Intent.POLICY_QUESTION: "policy",
     Intent.DELIVERY: "policy",
@@ -97,14 +92,28 @@ class TurnResult:
 
 
 @dataclass
-class _Plan:
-    state: ConversationState
+class TurnPlan:
+    """Stage 2's output: the request, the decided evidence and how the answer opens."""
+
+    request: Request
     ev: Evidence
     question: str
     described: str = ""
-    known_titles: dict[str, str] = field(default_factory=dict)
     use_llm: bool = True
     ticket_id: int | None = None
+    lead: str = ""  # code-written opening (decided facts), shown before the model's words
+    truth: dict[str, str] = field(
+        default_factory=dict
+    )  # superlative -> id, over every qualifying item
+    model_numbers: bool = True  # False: the model's sentences may state no number (the lead does)
+
+    @property
+    def state(self) -> ConversationState:
+        return self.request.state
+
+    @property
+    def known_titles(self) -> dict[str, str]:
+        return self.request.known_titles
 
 
 class Engine:
@@ -117,6 +126,7 @@ class Engine:
         config: EngineConfig | None = None,
         classifier=None,
         today: date | None = None,
+        tagger=None,
     ):
         self.store = store
         self.llm = llm
@@ -124,6 +134,11 @@ class Engine:
         self.searcher = Searcher(store)
         self.classifier = classifier
         self.today = today
+        if tagger is None:
+            from assistant.turn.tagger import default_tagger
+
+            tagger = default_tagger()
+        self.tagger = tagger
 
     # --- public ----------------------------------------------------------------------------
     def answer(
@@ -155,11 +170,15 @@ class Engine:
         """Grounded text pieces as they are decided, then the TurnResult (agent: a draft reply)."""
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
-        plan = self._understand(messages, timings)
-        self._retrieve_and_decide(plan, user, messages, timings, agent)
-        grounder = Grounder(plan.ev, plan.known_titles, superlatives(plan.ev.items))
+        plan = self.plan(messages, user, agent, timings)
+        grounder = Grounder(plan.ev, plan.known_titles, plan.truth, numbers=plan.model_numbers)
         shown: list[str] = []
         degraded = False
+        if plan.lead:
+            lead = grounder.lead(plan.lead)
+            timings.setdefault("ttft", round(time.perf_counter() - t0, 3))
+            shown.append(lead + "\n")
+            yield lead + "\n"
         t_gen = time.perf_counter()
         ground_s = 0.0
         if plan.use_llm and self.llm is not None:
@@ -191,7 +210,7 @@ class Engine:
         timings["generate"] = round(time.perf_counter() - t_gen - ground_s, 3)
         timings["ground"] = round(ground_s, 3)
         out = grounder.out
-        used = self._model_text_usable(plan.ev, out)
+        used = bool(plan.lead) or self._model_text_usable(plan.ev, out)
         text = "".join(shown).strip()
         cards_ids = list(out.item_ids)
         if not used:
@@ -204,7 +223,7 @@ class Engine:
                 for i in plan.ev.items
                 if i["product_id"] not in cards_ids and f"[{i['product_id']}]" in template
             ]
-        elif plan.ev.policies and not out.policy_ids:
+        elif plan.ev.policies and not out.policy_ids and not plan.lead:
             top = plan.ev.policies[0]
             source = f"(Source: {top['file']} › {top['section']})"
             out.policy_ids.append(top["id"])
@@ -220,33 +239,41 @@ class Engine:
             cards=cards,
             citations=self._citations(plan, cards, out.policy_ids, used),
             degraded=degraded,
-            llm_text_used=used,
+            llm_text_used=used and out.passed > 0,
             timings=timings,
             ticket_id=plan.ticket_id,
             dropped=out.dropped,
         )
 
     # --- stages ----------------------------------------------------------------------------
-    def _understand(self, messages: list[dict], timings: dict) -> _Plan:
+    def plan(
+        self, messages: list[dict], user: str | None = None, agent: bool = False,
+        timings: dict | None = None,
+    ) -> TurnPlan:  # fmt: skip
+        """Stages 1-2: understand the conversation, then retrieve and decide with code (no LLM).
+
+        Fine-tuning, evaluation and benchmarks build prompts from this plan (`plan.ev`)."""
+        timings = {} if timings is None else timings
+        plan = self._understand(messages, timings)
+        self._retrieve_and_decide(plan, user, messages, timings, agent)
+        return plan
+
+    def _understand(self, messages: list[dict], timings: dict) -> TurnPlan:
         t = time.perf_counter()
-        vocab = self.searcher.vocabulary()
-        state = derive_state(messages, vocab, self.store.config.currency, self.classifier)
-        question = next(
-            (message_text(m) for m in reversed(messages) if m.get("role") == "user"), ""
+        request = understand(
+            messages,
+            vocab=self.searcher.vocabulary(),
+            currency=self.store.config.currency,
+            classifier=self.classifier,
+            tagger=self.tagger,
+            titles=lambda pid: getattr(self.store.get_product(pid), "title", None),
         )
-        known: dict[str, str] = {}
-        for m in messages:
-            if m.get("role") == "assistant":
-                for pid in shown_items(message_text(m))[0]:
-                    p = self.store.get_product(pid)
-                    if p is not None:
-                        known[p.title] = p.product_id
         timings["understand"] = round(time.perf_counter() - t, 3)
-        return _Plan(state, Evidence("small_talk"), question, known_titles=known)
+        return TurnPlan(request, Evidence("small_talk"), request.question)
 
     def _retrieve_and_decide(
         self,
-        plan: _Plan,
+        plan: TurnPlan,
         user: str | None,
         messages: list[dict],
         timings: dict,
@@ -260,6 +287,11 @@ class Engine:
                 f"Ticket {plan.ticket_id} is open: a member of our team will read this conversation and reply here."
             ])  # fmt: skip
             plan.use_llm = False
+        elif plan.request.days_ago is not None and intent in (
+            Intent.RETURN_REFUND,
+            Intent.POLICY_QUESTION,
+        ):
+            self._orders(plan, user, Intent.RETURN_REFUND)
         elif intent in (Intent.RECOMMEND, Intent.SEARCH) and not plan.state.product_ids:
             self._shopping(plan, user, intent)
         elif intent in (Intent.COMPARE, Intent.SEARCH):
@@ -267,60 +299,96 @@ class Engine:
         elif intent in ORDER_INTENTS or intent == Intent.RETURN_REFUND:
             self._orders(plan, user, intent)
         elif intent in POLICY_TASKS:
-            plan.ev = Evidence(
-                POLICY_TASKS[intent], policies=policy_sections(self.store, plan.question)
-            )
+            sections = policy_sections(self.store, plan.question)
+            plan.ev = Evidence(POLICY_TASKS[intent], policies=sections)
+            plan.lead = policy_lead(self.store, plan.question, sections)
         elif intent == Intent.OUT_OF_SCOPE:
             plan.ev, plan.use_llm = Evidence("out_of_scope"), False
         else:
             plan.ev = Evidence("small_talk")
         timings["retrieve"] = round(time.perf_counter() - t, 3)
 
-    def _shopping(self, plan: _Plan, user: str | None, intent: Intent) -> None:
-        state = plan.state
-        if not set(re.findall(r"[a-z']+", state.topic.lower())) - _GENERIC:
-            state.topic = ""  # "what should I get?" names nothing to match
+    def _shopping(self, plan: TurnPlan, user: str | None, intent: Intent) -> None:
+        req, state = plan.request, plan.state
         f = shopping_filters(state.filters)
         profile = user_profile(self.store, user) if user else None
-        text = state.search_text()
-        if not text and profile is not None and not profile.is_empty:
-            text = " ".join(profile.top_categories(2))
+        like = self._last_purchase(user) if req.past_reference and not state.topic else None
+        if like is not None:
+            state.topic = like.category.split(">")[-1].strip()
+            f = replace(f, exclude_ids=(*f.exclude_ids, like.product_id))
+        subject = state.search_text()
+        rows = self._qualifying(subject, f, state.excluded_terms)
         k = self.config.prompt_items
-        excluded = [t.lower() for t in state.excluded_terms]
-        items = []
-        if intent == Intent.RECOMMEND and user and not state.topic:
-            items = self._recommended(user, profile, f, k)  # "what should I get?": the recommender
-        if not items:
-            found = self.searcher.search(text, profile=profile, k=k + 5, filters=f, parse=False)
-            items = [
-                i
-                for i in found.items
-                if satisfies(i, f) and not any(t in i["title"].lower() for t in excluded)
-            ][:k]
-        if state.topic and not any(r.startswith("matches") for i in items for r in i["reasons"]):
-            items = []  # what they named matches no qualifying item: don't pass off others as it
+        if req.superlative:
+            ordered = order_by_superlative(self.store, rows, req.superlative)
+            picks = [self.store.index.products[r] for r in ordered[: max(k, req.count or 1)]]
+            items = [item_json(p, 1.0, self._why(n, req.superlative)) for n, p in enumerate(picks)]
+        else:
+            items = self._ranked(plan, user, profile, intent, subject, f, rows, k)
         plan.described = describe_filters(f, self.store.config.currency)
         if state.topic:
             plan.described = f"matching '{state.topic}'" + (
                 f", {plan.described}" if plan.described else ""
             )
         if not items:
-            priced = f.price_max is not None or f.price_min is not None
-            wider = (
-                self.searcher.search(text, k=10, filters=_without_price(f), parse=False).items
-                if priced
-                else []
+            wider = []
+            if f.price_max is not None or f.price_min is not None:
+                wider = self._qualifying(subject, _without_price(f), state.excluded_terms)
+            plan.ev = Evidence(
+                "none", facts=[answers.nothing_answer(plan.described, len(wider) > 0)]
             )
-            if state.topic:
-                wider = [i for i in wider if any(r.startswith("matches") for r in i["reasons"])]
-            plan.ev = Evidence("none", facts=[answers.nothing_answer(plan.described, bool(wider))])
             plan.use_llm = False
             return
+        plan.truth = self._truth(rows)
         tags = {i["product_id"]: f"P{n}" for n, i in enumerate(items, 1)}
-        asked = _SUPERLATIVE_ASKED.search(plan.question)  # facts only when asked: fewer to garble
-        plan.ev = Evidence(
-            str(intent), items=items, facts=superlative_facts(items, tags) if asked else []
+        facts = (
+            superlative_facts(items, tags, req.superlative, len(rows)) if req.superlative else []
         )
+        if like is not None:
+            facts.append(f"You last bought {like.title}; these are like it.")
+        plan.ev = Evidence(str(intent), items=items, facts=facts)
+
+    def _qualifying(self, subject: str, f, excluded: tuple[str, ...]):
+        rows = qualifying_rows(self.store, subject, f)
+        if excluded:
+            products = self.store.index.products
+            words = [t.lower() for t in excluded]
+            rows = rows[[not any(w in products[r].title.lower() for w in words) for r in rows]]
+        return rows
+
+    def _ranked(self, plan, user, profile, intent, subject, f, rows, k) -> list[dict]:
+        """The best k of the qualifying rows: the recommender's picks for an open request from a
+        known shopper, else hybrid search ranking (personalised)."""
+        allowed = {self.store.index.ids[r] for r in rows}
+        items: list[dict] = []
+        if intent == Intent.RECOMMEND and user and not plan.state.topic:
+            items = [i for i in self._recommended(user, None, f, 30) if i["product_id"] in allowed]
+        if not items and allowed:
+            found = self.searcher.search(subject, profile=profile, k=60, filters=f, parse=False)
+            items = [i for i in found.items if i["product_id"] in allowed]
+        return items[:k]
+
+    @staticmethod
+    def _why(position: int, kind: str) -> list[str]:
+        word = {"cheapest": "price", "dearest": "price"}.get(kind, "rating")
+        low = {"cheapest": "lowest", "dearest": "highest"}.get(kind, "best")
+        return [f"the {low} {word} of the items that match" if position == 0 else f"next by {word}"]
+
+    def _truth(self, rows) -> dict[str, str]:
+        """The true cheapest / dearest / best rated over every qualifying row."""
+        out = {}
+        if len(rows) >= 2:
+            for kind in ("cheapest", "dearest", "best_rated"):
+                ordered = order_by_superlative(self.store, rows, kind)
+                if len(ordered):
+                    out[kind] = self.store.index.ids[ordered[0]]
+        return out
+
+    def _last_purchase(self, user: str | None):
+        if not user:
+            return None
+        lines = user_orders(self.store, user, limit=1)
+        return self.store.get_product(lines[0]["product_id"]) if lines else None
 
     def _recommended(self, user: str, profile, f, k: int) -> list[dict]:
         """The recommender's items for this user that satisfy every filter in force."""
@@ -332,8 +400,17 @@ class Engine:
         rows = [(i, index.row_of.get(i["product_id"])) for i in picks]
         return [i for i, row in rows if row is not None and allowed[row] and satisfies(i, f)][:k]
 
-    def _about_items(self, plan: _Plan, intent: Intent) -> None:
-        ids = plan.state.product_ids or plan.state.shown_ids[:2]
+    def _about_items(self, plan: TurnPlan, intent: Intent) -> None:
+        req = plan.request
+        ids = plan.state.product_ids
+        if not ids and intent == Intent.COMPARE and (req.superlative or plan.state.topic):
+            # "compare the two cheapest kettles": the items are decided over every kettle
+            f = shopping_filters(plan.state.filters)
+            rows = self._qualifying(plan.state.search_text(), f, plan.state.excluded_terms)
+            ordered = order_by_superlative(self.store, rows, req.superlative or "best_rated")
+            ids = [self.store.index.ids[r] for r in ordered[: max(2, req.count or 2)]]
+            plan.truth = self._truth(rows)
+        ids = ids or plan.state.shown_ids[:2]
         products = [p for p in (self.store.get_product(i) for i in ids) if p is not None]
         if not products:
             plan.ev = Evidence(
@@ -354,8 +431,16 @@ class Engine:
         named = " and ".join(f"[{t}]" for t in tags.values())
         plan.question = f"{plan.question.strip()} (that is {named})"  # references resolved by code
 
-    def _orders(self, plan: _Plan, user: str | None, intent: Intent) -> None:
+    def _orders(self, plan: TurnPlan, user: str | None, intent: Intent) -> None:
         today = self.today or datetime.now(UTC).date()
+        rules = self.config.rules
+        req = plan.request
+        if intent == Intent.RETURN_REFUND and req.days_ago is not None and not req.state.order_ids:
+            facts = stated_return_facts(req.days_ago, self._top_category(plan), rules)
+            policies = policy_sections(self.store, "return window refund " + plan.question)
+            plan.ev = Evidence("return_refund", facts=facts, policies=policies)
+            plan.lead, plan.model_numbers = " ".join(facts), False
+            return
         if not user:
             plan.ev = Evidence(
                 "order_status", facts=["Please sign in so I can look up your orders."]
@@ -365,9 +450,9 @@ class Engine:
         wanted = plan.state.order_ids
         lines = user_orders(self.store, user, wanted or None)
         facts = [f"There is no order {o} on your account." for o in missing_orders(wanted, lines)]
-        rules = self.config.rules
         if intent == Intent.RETURN_REFUND:
-            facts += return_facts(lines, rules, today)
+            lines = self._lines_about(plan, lines)
+            facts += answer_first(return_facts(lines, rules, today))
             policies = policy_sections(self.store, "return window refund " + plan.question)
             plan.ev = Evidence("return_refund", orders=lines, facts=facts, policies=policies)
         else:
@@ -381,6 +466,28 @@ class Engine:
             if not lines and not wanted:
                 facts.append("There are no orders on your account yet.")
             plan.ev = Evidence("order_status", orders=lines, facts=facts)
+        plan.lead, plan.model_numbers = " ".join(facts), False  # one answer: the facts lead
+
+    def _top_category(self, plan: TurnPlan) -> str | None:
+        """The top-level category of what the shopper names ("headphones" -> Electronics)."""
+        subject = plan.request.subject
+        rows = qualifying_rows(self.store, subject, Filters()) if subject else []
+        if len(rows) == 0:
+            return None
+        product = self.store.index.products[rows[0]]
+        return product.category.split(">")[0].strip() or None
+
+    def _lines_about(self, plan: TurnPlan, lines: list[dict]) -> list[dict]:
+        """The order lines the shopper names by product, else all of them."""
+        subject = plan.request.subject
+        if not subject or plan.state.order_ids or not lines:
+            return lines
+        rows = qualifying_rows(self.store, subject, Filters())
+        ids = {self.store.index.ids[r] for r in rows}
+        every = user_orders(self.store, lines[0]["user_id"], limit=50)
+        named = [r for r in every if r["product_id"] in ids]
+        keep = list(dict.fromkeys(r["order_id"] for r in named))[:3]
+        return [r for r in named if r["order_id"] in keep] or lines
 
     # --- after generation ------------------------------------------------------------------
     @staticmethod
@@ -393,12 +500,14 @@ class Engine:
             return {o["order_id"] for o in ev.orders} <= set(out.order_ids)
         return True
 
-    def _render_template(self, plan: _Plan, grounder: Grounder) -> str:
+    def _render_template(self, plan: TurnPlan, grounder: Grounder) -> str:
         text = answers.template_answer(plan.ev, plan.described)
         return "\n".join(grounder._render(line) for line in text.split("\n"))
 
     @staticmethod
-    def _citations(plan: _Plan, cards: list[dict], policy_ids: list[str], used: bool) -> list[dict]:
+    def _citations(
+        plan: TurnPlan, cards: list[dict], policy_ids: list[str], used: bool
+    ) -> list[dict]:
         cites = [{"kind": "product", "id": c["product_id"], "section": None} for c in cards]
         sections = {p["id"]: p for p in plan.ev.policies}
         ids = policy_ids if used else [p["id"] for p in plan.ev.policies[:1]]
@@ -417,8 +526,6 @@ class Engine:
 
 
 def _without_price(f):
-    from dataclasses import replace
-
     return replace(f, price_min=None, price_max=None)
 
 

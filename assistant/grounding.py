@@ -100,8 +100,10 @@ class Grounder:
         ev: Evidence,
         known_titles: dict[str, str] | None = None,
         superlatives: dict[str, str] | None = None,
+        numbers: bool = True,
     ) -> None:
         self.ev = ev
+        self.allow_numbers = numbers  # False: the code-written lead states every number
         self.items = {f"P{i + 1}": item for i, item in enumerate(ev.items)}
         self.by_id = {item["product_id"].upper(): tag for tag, item in self.items.items()}
         self.policies = {f"S{i + 1}": p for i, p in enumerate(ev.policies)}
@@ -140,6 +142,21 @@ class Grounder:
         rest = Evidence("", orders=self.ev.orders, policies=self.ev.policies)
         general |= {_num(n) for n in _NUMBER.findall(_TAG.sub(" ", evidence_block(rest)))}
         return general, per_item
+
+    def lead(self, text: str) -> str:
+        """Render the code-written lead (decided facts: true by construction) and remember what
+        it names, so the model's words after it neither repeat it nor need to name it again."""
+        for sentence in _SENTENCE_END.split(text):
+            self._seen.add(re.sub(r"\W+", " ", sentence.lower()).strip())
+        items, policies, _ = self._tags(text)
+        for pid in items:
+            if pid not in self.out.item_ids:
+                self.out.item_ids.append(pid)
+        self.out.policy_ids += [p for p in policies if p not in self.out.policy_ids]
+        self.out.order_ids += [o.upper() for o in _ORDER.findall(text)]
+        rendered = self._render(text)
+        self.out.sentences.append(rendered)
+        return rendered
 
     # --- streaming -------------------------------------------------------------------------
     def feed(self, piece: str) -> list[str]:
@@ -228,6 +245,7 @@ class Grounder:
         rest = _LEADING_TAG.sub("", sentence, count=1)
         if rest.strip().lower().startswith(item["title"].lower()):
             rest = rest.strip()[len(item["title"]) :]
+        rest = _said_price(rest, item)  # the name line already states the price
         rendered = self._render(rest)
         rendered = rendered if rendered[:1] in ",.;:!?" else " " + rendered.lstrip()
         self.out.sentences.append(shown + rendered)
@@ -246,6 +264,8 @@ class Grounder:
         items, policies, reason = self._tags(s)
         if reason:
             return reason
+        if not self.allow_numbers and re.search(r"\d", _TAG.sub(" ", s)):
+            return "numbers here come only from the decided facts"
         low = s.lower()
         for title, pid in self.titles.items():
             if title in low and pid not in items:
@@ -366,6 +386,8 @@ class Grounder:
                 if item["title"].lower() in s.lower() or not first:
                     return f"[{item['product_id']}]"
                 price = price_text(item.get("price"), item.get("currency") or "GBP")
+                if price in s:  # the sentence states the price itself: say it once
+                    return f"{item['title']} [{item['product_id']}]"
                 return f"{item['title']} ({price}) [{item['product_id']}]"
             pol_tag = key if key in self.policies else self.policy_by_id.get(key.lower())
             if pol_tag is not None:
@@ -374,3 +396,16 @@ class Grounder:
             return m.group(0)
 
         return _TAG.sub(tag, s)
+
+
+def _said_price(text: str, item: dict) -> str:
+    """`text` without a phrase that repeats the item's own price ("at £15.49", "for £15.49")."""
+    price = price_text(item.get("price"), item.get("currency") or "GBP")
+    if item.get("price") is None or price not in text:
+        return text
+    pattern = (
+        r"\s*,?\s*(?:(?:is |it's |costs? |priced )?(?:at|for|only|just)\s+)?\(?"
+        + re.escape(price)
+        + r"\)?"
+    )
+    return re.sub(pattern, "", text, count=1)

@@ -48,6 +48,8 @@ class ServiceRules:
     delivery_days_min: int = 3  # business days, standard delivery
     delivery_days_max: int = 5
     cancellable_statuses: tuple[str, ...] = ("placed", "processing")
+    warranty_years_electronics: int = 2
+    warranty_years_default: int = 1
 
 
 def _day(ts: datetime | None) -> str | None:

@@ -73,8 +73,7 @@ def main() -> None:
                 messages = [{"role": "user", "content": q}]
                 # baseline: the raw stream on this turn's own prompt
                 t = {}
-                plan = engine._understand(messages, t)
-                engine._retrieve_and_decide(plan, user, messages, t)
+                plan = engine.plan(messages, user, timings=t)
                 if plan.use_llm:  # read to the end: a request left running would slow the turn
                     t0, first_raw = time.perf_counter(), None
                     for _ in runtime.stream(shopper_messages(plan.question, plan.ev, "shop")):

@@ -365,8 +365,7 @@ def _meta(plan, user: str, source: str) -> dict:
 
 def example(engine, messages, user, rng, source="script", agent=False, opener=""):
     """(row or None, reason): prompt from the engine's own steps, target written by code."""
-    plan = engine._understand(messages, {})
-    engine._retrieve_and_decide(plan, user, messages, {}, agent)
+    plan = engine.plan(messages, user, agent)
     if not plan.use_llm:
         return None, "code answers alone"
     target = write_target(plan.ev, plan.question, rng)

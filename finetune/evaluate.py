@@ -237,8 +237,7 @@ def unseen_cases(store, n: int, seed: int = 0) -> list[dict]:
             first = engine.answer(msgs, None).answer
             msgs += [{"role": "assistant", "content": first},
                      {"role": "user", "content": "compare the first two"}]  # fmt: skip
-        plan = engine._understand(msgs, {})
-        engine._retrieve_and_decide(plan, None, msgs, {})
+        plan = engine.plan(msgs, None)
         if not plan.use_llm or plan.ev.task not in ITEM_TASKS:
             continue
         cases.append({"messages": shopper_messages(plan.question, plan.ev), "task": plan.ev.task,

@@ -29,10 +29,11 @@ from retrieval.demo_catalog import (
     policy_documents,
 )
 
-__all__ = ["DEFAULT_NOW", "POLICY_FACTS", "DemoManifest", "generate_demo"]
+__all__ = ["DEFAULT_NOW", "POLICY_FACTS", "STORE_RULES_FILE", "DemoManifest", "generate_demo"]
 
 DEFAULT_NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 HISTORY_DAYS = 183
+STORE_RULES_FILE = "store.json"  # the store's rules (window, fees, exclusions) as data
 PRODUCT_COLUMNS = [
     *("product_id", "title", "description", "category", "brand", "price", "currency"),
     *("rating", "review_count", "in_stock", "image_url", "attributes"),
@@ -184,6 +185,7 @@ def generate_demo(
     _write_csv(paths["events"], EVENT_COLUMNS, events)
     _write_csv(paths["orders"], ORDER_COLUMNS, orders)
     policy_paths = _write_policies(out_dir / "policies")
+    _write_store_rules(out_dir / STORE_RULES_FILE)
     n_orders = len({o["order_id"] for o in orders})
     counts = dict(products=len(rows), users=len(personas), events=len(events), orders=n_orders)
     counts["order_items"] = len(orders)
@@ -618,6 +620,12 @@ def _write_csv(path: Path, columns: list[str], rows: list[dict[str, Any]]) -> No
             writer.writerow(
                 [_iso(row[c]) if isinstance(row[c], datetime) else row[c] for c in columns]
             )
+
+
+def _write_store_rules(path: Path) -> None:
+    """The store's rules as data (`store.json`): the engine and evaluation oracles read these
+    numbers; the policy Markdown states the same ones."""
+    path.write_text(json.dumps(POLICY_FACTS, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
 def _write_policies(folder: Path) -> tuple[Path, ...]:

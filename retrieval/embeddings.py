@@ -83,6 +83,30 @@ class Embedder:
         )
         return np.asarray(vecs, dtype=np.float32)
 
+    def encode_tokens(self, texts: list[str]) -> list[tuple[np.ndarray, np.ndarray, list]]:
+        """Per text: the sentence vector (as `encode` gives it, fp32), the last layer's wordpiece
+        vectors (n, 384) and each wordpiece's (start, end) character span ((0, 0) for specials).
+
+        One forward pass serves both a sentence-level head and a token tagger."""
+        import torch
+
+        model = self._load("float32")
+        tok = model.tokenizer(
+            texts, padding=True, truncation=True, max_length=model.max_seq_length,
+            return_offsets_mapping=True, return_tensors="pt",
+        )  # fmt: skip
+        offsets = tok.pop("offset_mapping").tolist()
+        with _single_thread(), torch.inference_mode():
+            hidden = model[0].auto_model(**tok).last_hidden_state.float()
+        mask = tok["attention_mask"].unsqueeze(-1).float()
+        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+        pooled = torch.nn.functional.normalize(pooled, dim=1).numpy()
+        out = []
+        for i in range(len(texts)):
+            n = int(tok["attention_mask"][i].sum())
+            out.append((pooled[i], hidden[i, :n].numpy(), offsets[i][:n]))
+        return out
+
     def encode_one(self, text: str) -> np.ndarray:
         """Embed one query in fp32: steady ~5 ms latency (bf16 kernels are tuned per shape, so
         single queries of new lengths stall); neighbours of bf16 documents overlap 0.99.

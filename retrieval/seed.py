@@ -17,7 +17,7 @@ def prepare_demo(store, progress: bool = False, force: bool = False) -> dict:
 
     out = demo_dir(store.config.data_dir)
     marker = out / "products.csv"
-    if force or not marker.exists():
+    if force or not marker.exists() or not (out / "store.json").exists():
         generate_demo(out)
     reports = {
         "products": ingest_products(store, out / "products.csv", progress=progress),

@@ -1,0 +1,73 @@
+"""Customer-service facts that lead an answer: decided by code, so they stream at once.
+
+- `stated_return_facts`: eligibility from the days the shopper states, with the opened-item
+  exclusions and the warranty for faulty items;
+- `answer_first`: "Yes: …" / "No: …" in front of a single return-eligibility fact;
+- `policy_lead`: the policy sentence that answers the question, with its citation.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+_SENTENCES = re.compile(r"(?<=[.!?])\s+")
+
+
+def stated_return_facts(days: int, top_category: str | None, rules) -> list[str]:
+    """Whether an item delivered `days` ago can be returned under `rules` (ServiceRules)."""
+    window = rules.return_window_days
+    warranty = _warranty(top_category, rules)
+    if days > window:
+        return [
+            f"No: returns are accepted within {window} days of delivery, and you said it was "
+            f"{days} days ago.",
+            f"If it is faulty, {warranty}.",
+        ]
+    left = window - days
+    if top_category and top_category.lower() in rules.non_returnable_if_opened:
+        return [
+            f"Yes, if it is unopened: {top_category} items can be returned within {window} days "
+            f"of delivery only unopened, and you have {left} days left."
+        ]
+    return [
+        f"Yes: returns are accepted within {window} days of delivery, so you have {left} days left."
+    ]
+
+
+def _warranty(top_category: str | None, rules) -> str:
+    years = rules.warranty_years_default
+    if top_category and top_category.lower() == "electronics":
+        years = rules.warranty_years_electronics
+        return f"our {years}-year warranty for electronics covers it"
+    return f"our {years}-year warranty covers it"
+
+
+def answer_first(facts: list[str]) -> list[str]:
+    """Put the yes/no first when there is exactly one return-eligibility fact."""
+    if len(facts) != 1:
+        return facts
+    fact = facts[0]
+    if " can be returned until " in fact and " only if " in fact:
+        return [f"Yes, if it is unopened: {fact}"]
+    if " can be returned until " in fact:
+        return [f"Yes: {fact}"]
+    if "can no longer be returned" in fact or "cannot be returned" in fact:
+        return [f"No: {fact}"]
+    return facts
+
+
+def policy_lead(store, question: str, sections: list[dict]) -> str:
+    """The sentence of the top policy sections closest to the question, cited as file › section."""
+    candidates = []
+    for sec in sections[:2]:
+        for sent in _SENTENCES.split(" ".join(sec["text"].split())):
+            if len(sent.split()) >= 4:
+                candidates.append((sent, sec))
+    if not candidates:
+        return ""
+    vecs = store.embedder.encode([s for s, _ in candidates], dtype="float32")
+    best = int(np.argmax(vecs @ store.embedder.encode_one(question)))
+    sent, sec = candidates[best]
+    return f"{sent} [{sec['file']} › {sec['section'].split(' > ')[-1]}]"

@@ -1,0 +1,129 @@
+"""Stage 1 of a turn: `understand(messages, ctx) -> Request`.
+
+The conversation is re-derived from all messages every turn. Learned parts decide what the
+words mean: the intent (rules + a MiniLM head, `assistant.intents`) and which words name the
+thing to search for or refer to the shopper's past (the slot tagger, `assistant.turn.tagger`).
+Exact validators read values: amounts and ratings (`retrieval.query`), ids, superlatives with
+their counts ("the two cheapest") and stated time spans ("40 days ago"), so every number a
+later stage uses is one the shopper typed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from assistant.conversation import ConversationState, derive_state, message_text, shown_items
+
+_COUNT = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "a couple of": 2, "both": 2}
+_SUPERLATIVE = re.compile(
+    r"\b(?:(two|three|four|five|[2-5]|a couple of)\s+)?"
+    r"(cheapest|least expensive|lowest[- ]priced|most affordable|"
+    r"best[- ]rated|highest[- ]rated|top[- ]rated|best reviewed|best|"
+    r"most expensive|priciest|dearest)\b",
+    re.I,
+)
+_KIND = {"cheapest": "cheapest", "least expensive": "cheapest", "lowest priced": "cheapest",
+         "lowest-priced": "cheapest", "most affordable": "cheapest", "most expensive": "dearest",
+         "priciest": "dearest", "dearest": "dearest"}  # fmt: skip
+_SPAN = re.compile(
+    r"\b(\d{1,3}|a|an|one|two|three|four|five|six|seven|eight|nine|ten)\s+(day|week|month)s?\s+ago\b"
+    r"|\b(yesterday|last week|last month|a fortnight ago)\b",
+    re.I,
+)
+_SPAN_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+               "seven": 7, "eight": 8, "nine": 9, "ten": 10}  # fmt: skip
+_UNIT_DAYS = {"day": 1, "week": 7, "month": 30}
+_FIXED_SPANS = {"yesterday": 1, "last week": 7, "last month": 30, "a fortnight ago": 14}
+
+
+@dataclass
+class Request:
+    """What this turn asks, as typed slots (the `constraints` of `ask --json` come from `state`)."""
+
+    state: ConversationState  # intent, filters, topic, referenced items and orders in force
+    question: str  # the last user message
+    superlative: str | None = None  # "cheapest" | "best_rated" | "dearest"
+    count: int | None = None  # "the two cheapest" -> 2
+    past_reference: bool = False  # "like last time", "what I bought before"
+    days_ago: int | None = None  # a stated time span: "40 days ago" -> 40
+    known_titles: dict[str, str] = field(default_factory=dict)  # titles shown earlier -> ids
+    subject: str = ""  # the words of this message the tagger marked as the thing it is about
+
+    @property
+    def intent(self):
+        """The turn's intent (an `assistant.intents.Intent`)."""
+        from assistant.intents import Intent
+
+        return self.state.intent.intent if self.state.intent else Intent.SMALL_TALK
+
+    def to_dict(self) -> dict:
+        """JSON form: the conversation state plus this turn's slots."""
+        out = self.state.to_dict()
+        out.update(
+            superlative=self.superlative,
+            count=self.count,
+            past_reference=self.past_reference,
+            days_ago=self.days_ago,
+            subject=self.subject,
+        )
+        return out
+
+
+def superlative(text: str) -> tuple[str | None, int | None]:
+    """("cheapest", 2) for "the two cheapest kettles"; (None, None) when none is asked."""
+    m = _SUPERLATIVE.search(text)
+    if not m:
+        return None, None
+    word = m.group(2).lower()
+    kind = _KIND.get(word, "best_rated")
+    n = m.group(1)
+    count = None if n is None else (int(n) if n.isdigit() else _COUNT[n.lower()])
+    return kind, count
+
+
+def stated_days(text: str) -> int | None:
+    """Days since an event the shopper states ("40 days ago", "two weeks ago", "last week")."""
+    m = _SPAN.search(text)
+    if not m:
+        return None
+    if m.group(3):
+        return _FIXED_SPANS[m.group(3).lower()]
+    n = m.group(1).lower()
+    value = int(n) if n.isdigit() else _SPAN_WORDS[n]
+    return value * _UNIT_DAYS[m.group(2).lower()]
+
+
+def understand(
+    messages: list[dict], *, vocab=None, currency: str = "GBP", classifier=None, tagger=None,
+    titles=None,
+) -> Request:  # fmt: skip
+    """The Request for the conversation so far.
+
+    `tagger` (a `SlotTagger`; None: no learned subject, the rules' leftover words) marks the
+    subject of each user turn; `titles(product_id) -> title | None` resolves items shown earlier.
+    """
+    user_texts = [message_text(m) for m in messages if m.get("role") == "user"]
+    tagged = tagger.tag_many(user_texts) if tagger is not None and user_texts else None
+    subjects = [t.phrase("ITEM") for t in tagged] if tagged else None
+    state = derive_state(messages, vocab, currency, classifier, subjects)
+    question = user_texts[-1] if user_texts else ""
+    kind, count = superlative(question)
+    known: dict[str, str] = {}
+    if titles is not None:
+        for m in messages:
+            if m.get("role") == "assistant":
+                for pid in shown_items(message_text(m))[0]:
+                    title = titles(pid)
+                    if title:
+                        known[title] = pid
+    return Request(
+        state=state,
+        question=question,
+        superlative=kind,
+        count=count,
+        past_reference=bool(tagged and tagged[-1].has("PAST")),
+        days_ago=stated_days(question),
+        known_titles=known,
+        subject=subjects[-1] if subjects else "",
+    )
