@@ -33,3 +33,4 @@ bench:
 	$(PY) benchmarks/llm_bench.py
 	$(PY) benchmarks/turn_bench.py
 	$(PY) benchmarks/recs_bench.py ../shared/data/amazon_games
+	$(PY) -m assistant.cli eval conversations --out runs/conversations.json

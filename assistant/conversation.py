@@ -319,8 +319,8 @@ def _content(rest: str) -> str:
 def _subject_words(subject: str, state: ConversationState, negated: list[str]) -> str:
     """The tagged subject minus soft attributes and negated terms (they are kept apart)."""
     drop = {v.lower() for v in state.attributes.values()} | set(negated)
-    kept = [w for w in subject.split() if w.lower() not in drop]
-    return " ".join(kept)
+    kept = [w for w in subject.split() if w.lower().strip(",") not in drop]
+    return " ".join(kept).strip(", ")
 
 
 def _update_topic(state: ConversationState, words: str, topic_change: bool) -> None:

@@ -230,6 +230,8 @@ class Engine:
             yield source + "\n"
             text += "\n" + source
         by_id = {i["product_id"]: i for i in plan.ev.items}
+        if plan.ev.task == "compare":  # the items compared, in the order the shopper named them
+            cards_ids = [i for i in by_id if i in cards_ids]
         cards = [by_id[i] for i in cards_ids if i in by_id]
         timings["total"] = round(time.perf_counter() - t0, 3)
         yield TurnResult(

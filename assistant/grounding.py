@@ -152,6 +152,9 @@ class Grounder:
         for pid in items:
             if pid not in self.out.item_ids:
                 self.out.item_ids.append(pid)
+        for p in self.ev.policies:  # a lead cites sections as "[file › section]"
+            if f"[{p['file']} › {p['section'].split(' > ')[-1]}]" in text:
+                policies.append(p["id"])
         self.out.policy_ids += [p for p in policies if p not in self.out.policy_ids]
         self.out.order_ids += [o.upper() for o in _ORDER.findall(text)]
         rendered = self._render(text)
@@ -264,7 +267,7 @@ class Grounder:
         items, policies, reason = self._tags(s)
         if reason:
             return reason
-        if not self.allow_numbers and re.search(r"\d", _TAG.sub(" ", s)):
+        if not self.allow_numbers and re.search(r"\d", _ORDER.sub(" ", _TAG.sub(" ", s))):
             return "numbers here come only from the decided facts"
         low = s.lower()
         for title, pid in self.titles.items():

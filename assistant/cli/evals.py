@@ -1,4 +1,4 @@
-"""`shopassist eval search|intents`: evaluation reports (`eval recs` lives in eval.py)."""
+"""`shopassist eval search|intents|grounding|conversations`: evaluation reports (`eval recs` lives in eval.py)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ def register(app: typer.Typer) -> None:
     app.command("intents")(intents)
     app.command("search")(search)
     app.command("grounding")(grounding)
+    app.command("conversations")(conversations)
 
 
 def intents(
@@ -80,3 +81,48 @@ def grounding(
         if runtime is not None:
             runtime.close()
     emit_json(result) if as_json else print_report(result)
+
+
+def conversations(
+    backend: str = typer.Option(None, "--backend", help="vllm (default), transformers, or none."),
+    subset: str = typer.Option(None, "--subset", help="ci: the fixed 40-case subset."),
+    catalog: str = typer.Option("all", "--catalog", help="demo, toys or all."),
+    limit: int = typer.Option(None, "--limit", min=1, help="Only the first N cases."),
+    out: Path = typer.Option(None, "--out", help="Also write the JSON report here."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """End-to-end conversations (shopping, orders, returns, policy, handoff) graded by an oracle."""
+    import json
+
+    from assistant.evaluation.conversations.run import (
+        load_cases,
+        print_report,
+        run_conversation_eval,
+        temporary_engines,
+    )
+    from assistant.llm import LLMUnavailable
+    from assistant.runtime import start_llm
+
+    if subset not in (None, "ci") or catalog not in ("demo", "toys", "all"):
+        fail("--subset takes ci; --catalog takes demo, toys or all")
+    cases = load_cases(subset=subset, catalog=catalog, limit=limit)
+    cfg = settings()
+    runtime = None
+    if backend != "none":
+        try:
+            runtime = start_llm(cfg, backend)
+        except LLMUnavailable as exc:
+            fail(f"the LLM did not start: {exc}")
+    log = lambda msg: typer.echo(msg, err=True)  # noqa: E731
+    try:
+        with temporary_engines(cfg, runtime, log=log) as factory:
+            result = run_conversation_eval(factory, cases, progress=log)
+    finally:
+        if runtime is not None:
+            runtime.close()
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(
+            json.dumps(result, indent=1, ensure_ascii=False, default=str), encoding="utf-8"
+        )
+    emit_json(result) if as_json else print_report(result, typer.echo)

@@ -34,6 +34,17 @@ def _category_vectors(store) -> tuple[list[str], np.ndarray]:
 
 
 def relevant_mask(store, subject: str) -> np.ndarray:
+    """Rows about any comma-separated part of the subject ("puzzle, board game")."""
+    parts = [p.strip() for p in subject.split(",") if p.strip()]
+    if len(parts) <= 1:
+        return _relevant(store, subject)
+    mask = _relevant(store, parts[0])
+    for part in parts[1:]:
+        mask |= _relevant(store, part)
+    return mask
+
+
+def _relevant(store, subject: str) -> np.ndarray:
     """Rows about the subject: most of its words in the product's title/brand/category, or a
     category or title close to it in MiniLM space."""
     from retrieval.search import lexical_tokens

@@ -68,6 +68,9 @@ def policy_lead(store, question: str, sections: list[dict]) -> str:
     if not candidates:
         return ""
     vecs = store.embedder.encode([s for s, _ in candidates], dtype="float32")
-    best = int(np.argmax(vecs @ store.embedder.encode_one(question)))
-    sent, sec = candidates[best]
-    return f"{sent} [{sec['file']} › {sec['section'].split(' > ')[-1]}]"
+    order = np.argsort(-(vecs @ store.embedder.encode_one(question)))
+    sec = candidates[int(order[0])][1]
+    # the closest sentence and the next closest of the same section, in the section's order
+    same = [int(i) for i in order if candidates[int(i)][1] is sec][:2]
+    text = " ".join(candidates[i][0] for i in sorted(same))
+    return f"{text} [{sec['file']} › {sec['section'].split(' > ')[-1]}]"

@@ -42,6 +42,18 @@ class Tagged:
         """The words with this label, in order, joined by spaces."""
         return " ".join(w for w, lab in zip(self.words, self.labels, strict=True) if lab == label)
 
+    def runs(self, label: str) -> list[str]:
+        """Each unbroken run of words with this label ("a puzzle or board game" -> 2 runs)."""
+        out: list[list[str]] = []
+        prev = None
+        for w, lab in zip(self.words, self.labels, strict=True):
+            if lab == label:
+                if prev != label:
+                    out.append([])
+                out[-1].append(w)
+            prev = lab
+        return [" ".join(r) for r in out]
+
     def has(self, label: str) -> bool:
         """Any word with this label?"""
         return label in self.labels

@@ -105,7 +105,7 @@ def understand(
     """
     user_texts = [message_text(m) for m in messages if m.get("role") == "user"]
     tagged = tagger.tag_many(user_texts) if tagger is not None and user_texts else None
-    subjects = [t.phrase("ITEM") for t in tagged] if tagged else None
+    subjects = [", ".join(t.runs("ITEM")) for t in tagged] if tagged else None
     state = derive_state(messages, vocab, currency, classifier, subjects)
     question = user_texts[-1] if user_texts else ""
     kind, count = superlative(question)
