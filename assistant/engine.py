@@ -35,8 +35,13 @@ from assistant.support import (
     return_facts,
     user_orders,
 )
-from assistant.turn.select import order_by_superlative, qualifying_rows
-from assistant.turn.service import answer_first, policy_lead, stated_return_facts
+from assistant.turn.select import (
+    order_by_superlative,
+    qualifying_rows,
+    superlative_truth,
+    top_category,
+)
+from assistant.turn.service import policy_lead, stated_return_facts
 from assistant.turn.understand import Request, understand
 from retrieval.index import Filters
 from retrieval.profile import user_profile
@@ -102,9 +107,8 @@ class TurnPlan:
     use_llm: bool = True
     ticket_id: int | None = None
     lead: str = ""  # code-written opening (decided facts), shown before the model's words
-    truth: dict[str, str] = field(
-        default_factory=dict
-    )  # superlative -> id, over every qualifying item
+    # the true cheapest / dearest / best rated id over every qualifying item (the grounder's check)
+    truth: dict[str, str] = field(default_factory=dict)
     model_numbers: bool = True  # False: the model's sentences may state no number (the lead does)
 
     @property
@@ -237,7 +241,7 @@ class Engine:
         yield TurnResult(
             answer=text,
             intent=str(plan.state.intent.intent) if plan.state.intent else "small_talk",
-            constraints=plan.state.to_dict(),
+            constraints=plan.request.to_dict(),
             cards=cards,
             citations=self._citations(plan, cards, out.policy_ids, used),
             degraded=degraded,
@@ -341,7 +345,7 @@ class Engine:
             )
             plan.use_llm = False
             return
-        plan.truth = self._truth(rows)
+        plan.truth = superlative_truth(self.store, rows)
         tags = {i["product_id"]: f"P{n}" for n, i in enumerate(items, 1)}
         facts = (
             superlative_facts(items, tags, req.superlative, len(rows)) if req.superlative else []
@@ -350,13 +354,8 @@ class Engine:
             facts.append(f"You last bought {like.title}; these are like it.")
         plan.ev = Evidence(str(intent), items=items, facts=facts)
 
-    def _qualifying(self, subject: str, f, excluded: tuple[str, ...]):
-        rows = qualifying_rows(self.store, subject, f)
-        if excluded:
-            products = self.store.index.products
-            words = [t.lower() for t in excluded]
-            rows = rows[[not any(w in products[r].title.lower() for w in words) for r in rows]]
-        return rows
+    def _qualifying(self, subject: str, f, excluded: tuple[str, ...] = ()):
+        return qualifying_rows(self.store, self.searcher, subject, f, excluded)
 
     def _ranked(self, plan, user, profile, intent, subject, f, rows, k) -> list[dict]:
         """The best k of the qualifying rows: the recommender's picks for an open request from a
@@ -375,16 +374,6 @@ class Engine:
         word = {"cheapest": "price", "dearest": "price"}.get(kind, "rating")
         low = {"cheapest": "lowest", "dearest": "highest"}.get(kind, "best")
         return [f"the {low} {word} of the items that match" if position == 0 else f"next by {word}"]
-
-    def _truth(self, rows) -> dict[str, str]:
-        """The true cheapest / dearest / best rated over every qualifying row."""
-        out = {}
-        if len(rows) >= 2:
-            for kind in ("cheapest", "dearest", "best_rated"):
-                ordered = order_by_superlative(self.store, rows, kind)
-                if len(ordered):
-                    out[kind] = self.store.index.ids[ordered[0]]
-        return out
 
     def _last_purchase(self, user: str | None):
         if not user:
@@ -411,7 +400,7 @@ class Engine:
             rows = self._qualifying(plan.state.search_text(), f, plan.state.excluded_terms)
             ordered = order_by_superlative(self.store, rows, req.superlative or "best_rated")
             ids = [self.store.index.ids[r] for r in ordered[: max(2, req.count or 2)]]
-            plan.truth = self._truth(rows)
+            plan.truth = superlative_truth(self.store, rows)
         ids = ids or plan.state.shown_ids[:2]
         products = [p for p in (self.store.get_product(i) for i in ids) if p is not None]
         if not products:
@@ -438,7 +427,8 @@ class Engine:
         rules = self.config.rules
         req = plan.request
         if intent == Intent.RETURN_REFUND and req.days_ago is not None and not req.state.order_ids:
-            facts = stated_return_facts(req.days_ago, self._top_category(plan), rules)
+            top = top_category(self.store, self.searcher, req.subject)
+            facts = stated_return_facts(req.days_ago, top, rules)
             policies = policy_sections(self.store, "return window refund " + plan.question)
             plan.ev = Evidence("return_refund", facts=facts, policies=policies)
             plan.lead, plan.model_numbers = " ".join(facts), False
@@ -454,7 +444,7 @@ class Engine:
         facts = [f"There is no order {o} on your account." for o in missing_orders(wanted, lines)]
         if intent == Intent.RETURN_REFUND:
             lines = self._lines_about(plan, lines)
-            facts += answer_first(return_facts(lines, rules, today))
+            facts += return_facts(lines, rules, today)
             policies = policy_sections(self.store, "return window refund " + plan.question)
             plan.ev = Evidence("return_refund", orders=lines, facts=facts, policies=policies)
         else:
@@ -470,21 +460,12 @@ class Engine:
             plan.ev = Evidence("order_status", orders=lines, facts=facts)
         plan.lead, plan.model_numbers = " ".join(facts), False  # one answer: the facts lead
 
-    def _top_category(self, plan: TurnPlan) -> str | None:
-        """The top-level category of what the shopper names ("headphones" -> Electronics)."""
-        subject = plan.request.subject
-        rows = qualifying_rows(self.store, subject, Filters()) if subject else []
-        if len(rows) == 0:
-            return None
-        product = self.store.index.products[rows[0]]
-        return product.category.split(">")[0].strip() or None
-
     def _lines_about(self, plan: TurnPlan, lines: list[dict]) -> list[dict]:
         """The order lines the shopper names by product, else all of them."""
         subject = plan.request.subject
         if not subject or plan.state.order_ids or not lines:
             return lines
-        rows = qualifying_rows(self.store, subject, Filters())
+        rows = self._qualifying(subject, Filters())
         ids = {self.store.index.ids[r] for r in rows}
         every = user_orders(self.store, lines[0]["user_id"], limit=50)
         named = [r for r in every if r["product_id"] in ids]

@@ -386,8 +386,11 @@ def load_default_head(encoder: TextEncoder) -> IntentHead:
 
 @lru_cache(maxsize=1)
 def default_classifier() -> IntentClassifier:
-    """One shared classifier per process (MiniLM + shipped head, loaded at first use)."""
-    return IntentClassifier()
+    """One shared classifier per process: the shipped head over the sentence vectors of the slot
+    tagger's MiniLM pass (one encoder pass per message serves both), loaded at first use."""
+    from assistant.turn.tagger import default_tagger
+
+    return IntentClassifier(encoder=default_tagger())
 
 
 def classify(text: str) -> IntentResult:

@@ -116,29 +116,33 @@ def order_facts(lines: list[dict], rules: ServiceRules, today: date) -> list[str
 
 
 def return_facts(lines: list[dict], rules: ServiceRules, today: date) -> list[str]:
-    """Return eligibility of each order line, computed from the rules and the dates."""
-    facts = []
-    for r in lines:
-        head = f"{r['title']} from order {r['order_id']}"
-        top = (r.get("category") or "").split(">")[0].strip().lower()
-        if r["status"] == "returned":
-            facts.append(f"{head} has already been returned.")
-        elif r["status"] != "delivered" or not r["delivered_at"]:
-            facts.append(f"{head} is not delivered yet, so it cannot be returned yet.")
-        else:
-            last = date.fromisoformat(r["delivered_at"]) + timedelta(days=rules.return_window_days)
-            if today > last:
-                facts.append(
-                    f"{head} can no longer be returned: the {rules.return_window_days}-day "
-                    f"window ended on {last.isoformat()}."
-                )
-            elif top in rules.non_returnable_if_opened:
-                facts.append(
-                    f"{head} can be returned until {last.isoformat()} only if it is unopened."
-                )
-            else:
-                facts.append(f"{head} can be returned until {last.isoformat()}.")
-    return facts
+    """Return eligibility of each order line, computed from the rules and the dates; a single
+    line's answer opens with its verdict ("Yes: …", "No: …")."""
+    decided = [_return_verdict(r, rules, today) for r in lines]
+    if len(decided) == 1 and decided[0][0]:
+        return [f"{decided[0][0]}: {decided[0][1]}"]
+    return [fact for _, fact in decided]
+
+
+def _return_verdict(r: dict, rules: ServiceRules, today: date) -> tuple[str | None, str]:
+    """(verdict or None, fact) for one order line."""
+    head = f"{r['title']} from order {r['order_id']}"
+    top = (r.get("category") or "").split(">")[0].strip().lower()
+    if r["status"] == "returned":
+        return None, f"{head} has already been returned."
+    if r["status"] != "delivered" or not r["delivered_at"]:
+        return "No", f"{head} is not delivered yet, so it cannot be returned yet."
+    last = date.fromisoformat(r["delivered_at"]) + timedelta(days=rules.return_window_days)
+    if today > last:
+        return "No", (
+            f"{head} can no longer be returned: the {rules.return_window_days}-day "
+            f"window ended on {last.isoformat()}."
+        )
+    if top in rules.non_returnable_if_opened:
+        return "Yes, if it is unopened", (
+            f"{head} can be returned until {last.isoformat()} only if it is unopened."
+        )
+    return "Yes", f"{head} can be returned until {last.isoformat()}."
 
 
 def policy_sections(store, question: str, k: int = 2) -> list[dict]:

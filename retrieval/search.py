@@ -89,6 +89,7 @@ class Searcher:
         self._cache_version = -1
         self._bm25 = None
         self._vocab: Vocabulary | None = None
+        self._categories: tuple[int, list[str], np.ndarray] | None = None
 
     def _refresh(self) -> None:
         index = self.store.index
@@ -114,6 +115,31 @@ class Searcher:
         self._refresh()
         assert self._vocab is not None
         return self._vocab
+
+    def token_hits(self, text: str) -> tuple[np.ndarray, int]:
+        """Per product row, how many of the text's lexical tokens its title, brand or category
+        contains (from the BM25 index: a score above 0 means present), and the token count."""
+        self._refresh()
+        tokens = list(dict.fromkeys(lexical_tokens(text)))
+        hits = np.zeros(len(self.store.index.ids), dtype=np.int32)
+        if self._bm25 is not None:
+            for token in tokens:
+                hits += self._bm25.get_scores([token])[: hits.size] > 0
+        return hits, len(tokens)
+
+    def category_vectors(self) -> tuple[list[str], np.ndarray]:
+        """The catalog's category paths and, per path, MiniLM vectors of the whole path and of
+        its leaf name ((n, 2, d)); computed once per index version."""
+        self._refresh()
+        with self._lock:
+            if self._categories is None or self._categories[0] != self._cache_version:
+                index, embed = self.store.index, self.store.embedder
+                cats = sorted({p.category for p in index.products if p is not None and p.category})
+                paths = embed.encode([c.replace(">", " ") for c in cats], dtype="float32")
+                leaves = embed.encode([c.split(">")[-1].strip() for c in cats], dtype="float32")
+                vecs = np.stack([paths, leaves], axis=1) if cats else np.zeros((0, 2, 384))
+                self._categories = (self._cache_version, cats, vecs)
+            return self._categories[1], self._categories[2]
 
     def parse(self, query: str) -> ParsedQuery:
         """Filters in a query, against this catalog's brands and categories."""

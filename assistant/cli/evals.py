@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -9,6 +10,25 @@ import typer
 from assistant.cli.common import emit_json, fail, open_store_or_exit, settings
 
 DEFAULT_PAIRS = Path("../shared/data/bitext_support/pairs.csv")
+
+
+@contextmanager
+def _llm_runtime(cfg, backend: str | None):
+    """The started LLM runtime for an evaluation (None for `--backend none`), closed after."""
+    from assistant.llm import LLMUnavailable
+    from assistant.runtime import start_llm
+
+    if backend == "none":
+        yield None
+        return
+    try:
+        runtime = start_llm(cfg, backend)
+    except LLMUnavailable as exc:
+        fail(f"the LLM did not start: {exc}")
+    try:
+        yield runtime
+    finally:
+        runtime.close()
 
 
 def register(app: typer.Typer) -> None:
@@ -62,24 +82,14 @@ def grounding(
 ) -> None:
     """Scripted conversations on the demo store: constraint violations, invented ids, mismatches."""
     from assistant.evaluation.grounding import print_report, run_grounding_eval
-    from assistant.llm import LLMUnavailable
-    from assistant.runtime import build_engine, start_llm
+    from assistant.runtime import build_engine
     from retrieval.seed import prepare_demo
 
     cfg = settings()
     store = open_store_or_exit()
     prepare_demo(store)
-    runtime = None
-    if backend != "none":
-        try:
-            runtime = start_llm(cfg, backend)
-        except LLMUnavailable as exc:
-            fail(f"the LLM did not start: {exc}")
-    try:
+    with _llm_runtime(cfg, backend) as runtime:
         result = run_grounding_eval(build_engine(store, cfg, runtime))
-    finally:
-        if runtime is not None:
-            runtime.close()
     emit_json(result) if as_json else print_report(result)
 
 
@@ -100,26 +110,14 @@ def conversations(
         run_conversation_eval,
         temporary_engines,
     )
-    from assistant.llm import LLMUnavailable
-    from assistant.runtime import start_llm
 
     if subset not in (None, "ci") or catalog not in ("demo", "toys", "all"):
         fail("--subset takes ci; --catalog takes demo, toys or all")
     cases = load_cases(subset=subset, catalog=catalog, limit=limit)
     cfg = settings()
-    runtime = None
-    if backend != "none":
-        try:
-            runtime = start_llm(cfg, backend)
-        except LLMUnavailable as exc:
-            fail(f"the LLM did not start: {exc}")
     log = lambda msg: typer.echo(msg, err=True)  # noqa: E731
-    try:
-        with temporary_engines(cfg, runtime, log=log) as factory:
-            result = run_conversation_eval(factory, cases, progress=log)
-    finally:
-        if runtime is not None:
-            runtime.close()
+    with _llm_runtime(cfg, backend) as runtime, temporary_engines(cfg, runtime, log=log) as factory:
+        result = run_conversation_eval(factory, cases, progress=log)
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(

@@ -2,7 +2,6 @@
 
 - `stated_return_facts`: eligibility from the days the shopper states, with the opened-item
   exclusions and the warranty for faulty items;
-- `answer_first`: "Yes: …" / "No: …" in front of a single return-eligibility fact;
 - `policy_lead`: the policy sentence that answers the question, with its citation.
 """
 
@@ -42,20 +41,6 @@ def _warranty(top_category: str | None, rules) -> str:
         years = rules.warranty_years_electronics
         return f"our {years}-year warranty for electronics covers it"
     return f"our {years}-year warranty covers it"
-
-
-def answer_first(facts: list[str]) -> list[str]:
-    """Put the yes/no first when there is exactly one return-eligibility fact."""
-    if len(facts) != 1:
-        return facts
-    fact = facts[0]
-    if " can be returned until " in fact and " only if " in fact:
-        return [f"Yes, if it is unopened: {fact}"]
-    if " can be returned until " in fact:
-        return [f"Yes: {fact}"]
-    if "can no longer be returned" in fact or "cannot be returned" in fact:
-        return [f"No: {fact}"]
-    return facts
 
 
 def policy_lead(store, question: str, sections: list[dict]) -> str:

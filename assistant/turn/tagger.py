@@ -38,10 +38,6 @@ class Tagged:
     labels: tuple[str, ...]
     sentence: np.ndarray
 
-    def phrase(self, label: str) -> str:
-        """The words with this label, in order, joined by spaces."""
-        return " ".join(w for w, lab in zip(self.words, self.labels, strict=True) if lab == label)
-
     def runs(self, label: str) -> list[str]:
         """Each unbroken run of words with this label ("a puzzle or board game" -> 2 runs)."""
         out: list[list[str]] = []
@@ -153,6 +149,11 @@ class SlotTagger:
     def tag(self, text: str) -> Tagged:
         """One tagged message."""
         return self.tag_many([text])[0]
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """MiniLM sentence vectors of the messages, from the same (memoised) pass that tagged them,
+        so the intent head needs no second encoder pass."""
+        return np.stack([t.sentence for t in self.tag_many(texts)]) if texts else np.zeros((0, 384))
 
 
 @lru_cache(maxsize=1)

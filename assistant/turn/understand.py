@@ -50,13 +50,6 @@ class Request:
     known_titles: dict[str, str] = field(default_factory=dict)  # titles shown earlier -> ids
     subject: str = ""  # the words of this message the tagger marked as the thing it is about
 
-    @property
-    def intent(self):
-        """The turn's intent (an `assistant.intents.Intent`)."""
-        from assistant.intents import Intent
-
-        return self.state.intent.intent if self.state.intent else Intent.SMALL_TALK
-
     def to_dict(self) -> dict:
         """JSON form: the conversation state plus this turn's slots."""
         out = self.state.to_dict()
