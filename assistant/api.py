@@ -24,6 +24,8 @@ from assistant.protocol import (
     MAX_BODY_BYTES,
     MODELS,
     AdminProducts,
+    BasketLineIn,
+    BasketQuantityIn,
     ChatRequest,
     DraftIn,
     EventIn,
@@ -158,13 +160,17 @@ def create_app(service: Service) -> FastAPI:
                   "queue_full", {"Retry-After": str(RETRY_AFTER_S)})  # fmt: skip
         if not req.stream:
             try:
-                result = await run_in_threadpool(service.engine.answer, messages, user, agent)
+                result = await run_in_threadpool(
+                    service.engine.answer, messages, user, agent, req.conversation_id
+                )
             finally:
                 await slot.__aexit__(None, None, None)
             _observe(service, result)
             return _completion(cid, created, req.model, result)
         return EventSourceResponse(
-            _sse(service, slot, messages, user, agent, cid, created, req.model)
+            _sse(
+                service, slot, (messages, user, agent, req.conversation_id), cid, created, req.model
+            )
         )
 
     @app.get("/v1/models")
@@ -243,6 +249,55 @@ def create_app(service: Service) -> FastAPI:
         acting_user(who, user_id)
         return await run_in_threadpool(forget_user, service.store, user_id)
 
+    # --- basket ----------------------------------------------------------------------------
+    def basket_reply(user_id: str, fact: dict | None = None) -> dict:
+        from retrieval.basket import get_basket
+
+        if fact is not None:
+            if fact["kind"] == "unknown":
+                _fail(404, f"unknown product {fact['ids'][0]!r}", code="unknown_product")
+            refused = [x for x in fact.get("lines", []) if x["status"] != "ok"]
+            if refused:
+                from assistant.turn.basket import render
+
+                _fail(409, render({**fact, "lines": refused}, None), code=refused[0]["status"])
+        body = get_basket(service.store, user_id).to_json()
+        return body if fact is None else {**body, "change": fact}
+
+    def basket_change(user_id: str, act: str, product_id: str | None, quantity: int = 1,
+                      options: str = "") -> dict:  # fmt: skip
+        from assistant.turn.basket import change_line
+
+        fact = change_line(service.store, user_id, act, product_id, quantity, options)
+        return basket_reply(user_id, fact)
+
+    @app.get("/v1/users/{user_id}/basket")
+    async def basket(user_id: str, who: Principal = Depends(caller)):
+        acting_user(who, user_id)
+        return await run_in_threadpool(basket_reply, user_id)
+
+    @app.post("/v1/users/{user_id}/basket")
+    async def basket_add(user_id: str, body: BasketLineIn, who: Principal = Depends(caller)):
+        acting_user(who, user_id)
+        return await run_in_threadpool(
+            basket_change, user_id, "add", body.product_id, body.quantity, body.options
+        )
+
+    @app.patch("/v1/users/{user_id}/basket")
+    async def basket_set(user_id: str, body: BasketQuantityIn, who: Principal = Depends(caller)):
+        acting_user(who, user_id)
+        return await run_in_threadpool(
+            basket_change, user_id, "set", body.product_id, body.quantity, body.options
+        )
+
+    @app.delete("/v1/users/{user_id}/basket")
+    async def basket_delete(user_id: str, product_id: str | None = None, options: str = "",
+                            who: Principal = Depends(caller)):  # fmt: skip
+        """One line (`?product_id=`), or the whole basket."""
+        acting_user(who, user_id)
+        act = "remove" if product_id else "clear"
+        return await run_in_threadpool(basket_change, user_id, act, product_id, 1, options)
+
     # --- operations ------------------------------------------------------------------------
     @app.get("/healthz")
     async def healthz():
@@ -304,11 +359,12 @@ def _chunk(
     return json.dumps(body, ensure_ascii=False)
 
 
-async def _sse(service: Service, slot, messages, user, agent, cid, created, model):
-    """OpenAI-format SSE: role, grounded text pieces, a last chunk with the extras, [DONE]."""
+async def _sse(service: Service, slot, turn: tuple, cid, created, model):
+    """OpenAI-format SSE: role, grounded text pieces, a last chunk with the extras, [DONE].
+    `turn`: the engine's (messages, user, agent, conversation)."""
     from assistant.engine import TurnResult
 
-    gen = service.engine.stream(messages, user, agent)
+    gen = service.engine.stream(*turn)
     try:
         yield {"data": _chunk(cid, created, model, {"role": "assistant", "content": ""})}
         async for piece in iterate_in_threadpool(gen):

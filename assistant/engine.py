@@ -35,6 +35,7 @@ from assistant.support import (
     return_facts,
     user_orders,
 )
+from assistant.turn.basket import basket_turn
 from assistant.turn.select import (
     order_by_superlative,
     qualifying_rows,
@@ -43,6 +44,7 @@ from assistant.turn.select import (
 )
 from assistant.turn.service import policy_lead, stated_return_facts
 from assistant.turn.understand import Request, understand
+from retrieval.basket import change_key, get_basket
 from retrieval.index import Filters
 from retrieval.profile import user_profile
 from retrieval.search import Searcher, item_json
@@ -80,6 +82,7 @@ class TurnResult:
     timings: dict[str, float]
     ticket_id: int | None = None
     dropped: list[tuple[str, str]] = field(default_factory=list)
+    basket: dict | None = None  # the shopper's basket after the turn (None: no signed-in user)
 
     def to_json(self) -> dict:
         return {
@@ -93,6 +96,7 @@ class TurnResult:
             "timings": self.timings,
             "ticket_id": self.ticket_id,
             "grounding": {"dropped": [{"text": t, "reason": r} for t, r in self.dropped]},
+            "basket": self.basket,
         }
 
 
@@ -110,6 +114,7 @@ class TurnPlan:
     # the true cheapest / dearest / best rated id over every qualifying item (the grounder's check)
     truth: dict[str, str] = field(default_factory=dict)
     model_numbers: bool = True  # False: the model's sentences may state no number (the lead does)
+    basket: dict | None = None  # the decided basket fact of a basket turn
 
     @property
     def state(self) -> ConversationState:
@@ -146,11 +151,13 @@ class Engine:
 
     # --- public ----------------------------------------------------------------------------
     def answer(
-        self, messages: list[dict], user: str | None = None, agent: bool = False
-    ) -> TurnResult:
-        """One grounded turn for the conversation so far."""
+        self, messages: list[dict], user: str | None = None, agent: bool = False,
+        conversation: str | None = None,
+    ) -> TurnResult:  # fmt: skip
+        """One grounded turn for the conversation so far (`conversation`: a client's id for this
+        conversation, which keeps two identical conversations' basket changes apart)."""
         result = None
-        for piece in self.stream(messages, user, agent):
+        for piece in self.stream(messages, user, agent, conversation):
             if isinstance(piece, TurnResult):
                 result = piece
         assert result is not None
@@ -169,12 +176,13 @@ class Engine:
         }
 
     def stream(
-        self, messages: list[dict], user: str | None = None, agent: bool = False
-    ) -> Iterator[str | TurnResult]:
+        self, messages: list[dict], user: str | None = None, agent: bool = False,
+        conversation: str | None = None,
+    ) -> Iterator[str | TurnResult]:  # fmt: skip
         """Grounded text pieces as they are decided, then the TurnResult (agent: a draft reply)."""
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
-        plan = self.plan(messages, user, agent, timings)
+        plan = self.plan(messages, user, agent, timings, conversation)
         grounder = Grounder(plan.ev, plan.known_titles, plan.truth, numbers=plan.model_numbers)
         shown: list[str] = []
         degraded = False
@@ -249,18 +257,25 @@ class Engine:
             timings=timings,
             ticket_id=plan.ticket_id,
             dropped=out.dropped,
+            basket=get_basket(self.store, user).to_json() if user and not agent else None,
         )
 
     # --- stages ----------------------------------------------------------------------------
     def plan(
         self, messages: list[dict], user: str | None = None, agent: bool = False,
-        timings: dict | None = None,
+        timings: dict | None = None, conversation: str | None = None,
     ) -> TurnPlan:  # fmt: skip
         """Stages 1-2: understand the conversation, then retrieve and decide with code (no LLM).
 
-        Fine-tuning, evaluation and benchmarks build prompts from this plan (`plan.ev`)."""
+        Fine-tuning, evaluation and benchmarks build prompts from this plan (`plan.ev`). A
+        basket turn applies its change here, once per message (see `change_key`)."""
         timings = {} if timings is None else timings
         plan = self._understand(messages, timings)
+        if plan.request.basket is not None and not agent:
+            t = time.perf_counter()
+            self._basket(plan, user, messages, conversation)
+            timings["retrieve"] = round(time.perf_counter() - t, 3)
+            return plan
         self._retrieve_and_decide(plan, user, messages, timings, agent)
         return plan
 
@@ -273,6 +288,7 @@ class Engine:
             classifier=self.classifier,
             tagger=self.tagger,
             titles=lambda pid: getattr(self.store.get_product(pid), "title", None),
+            products=self.store.get_product,
         )
         timings["understand"] = round(time.perf_counter() - t, 3)
         return TurnPlan(request, Evidence("small_talk"), request.question)
@@ -313,6 +329,13 @@ class Engine:
         else:
             plan.ev = Evidence("small_talk")
         timings["retrieve"] = round(time.perf_counter() - t, 3)
+
+    def _basket(self, plan: TurnPlan, user: str | None, messages: list[dict], conversation) -> None:
+        """A basket turn: the change decided and applied by code; the answer is its fact."""
+        key = change_key(user, conversation, messages) if user else None
+        fact, plan.lead, items = basket_turn(self.store, user, plan.request, key)
+        plan.ev = Evidence("basket", items=items, facts=[plan.lead])
+        plan.use_llm, plan.model_numbers, plan.basket = False, False, fact
 
     def _shopping(self, plan: TurnPlan, user: str | None, intent: Intent) -> None:
         req, state = plan.request, plan.state

@@ -45,6 +45,7 @@ class Intent(StrEnum):
     DELIVERY = "delivery"  # shipping options, times, destinations, delivery address
     FEEDBACK = "feedback"  # complaints, reviews of the shop or its service
     HUMAN_HANDOFF = "human_handoff"  # talk to a person / customer service
+    BASKET = "basket"  # add, change, remove or read basket lines (the basket-act head decides)
     SMALL_TALK = "small_talk"
     OUT_OF_SCOPE = "out_of_scope"
 

@@ -1,6 +1,6 @@
 """Everything held about one user: export it, or forget it.
 
-Forgetting removes the user's events (SQL), their history documents (Chroma `user_history`,
+Forgetting removes the user's events and basket (SQL), their history documents (Chroma `user_history`,
 matched by `user_id` metadata), feedback, and handoff tickets with their chat transcripts; the
 profile and any recommender statistics are derived from events on demand, so they go with them
 (callers drop their caches). Kept, for accounting: order lines (order id, product, dates) — the
@@ -14,7 +14,7 @@ import json
 from sqlalchemy import delete, func, select
 
 from assistant.support import _ensure_tickets, feedback, tickets
-from retrieval.sql import events, orders
+from retrieval.sql import basket_changes, basket_lines, events, orders
 
 KEPT = "orders are kept for accounting (order id, product, quantity, status, dates)"
 
@@ -30,7 +30,8 @@ def export_user(store, user_id: str) -> dict:
     _ensure_tickets(store)
     with store.engine.connect() as conn:
         data = {name: _rows(conn, t, user_id) for name, t in
-                (("events", events), ("orders", orders), ("feedback", feedback), ("tickets", tickets))}  # fmt: skip
+                (("events", events), ("orders", orders), ("feedback", feedback), ("tickets", tickets),
+                 ("basket", basket_lines), ("basket_changes", basket_changes))}  # fmt: skip
     for t in data["tickets"]:
         t["transcript"] = json.loads(t["transcript"])
     hist = store.collection("user_history").get(where={"user_id": user_id}, include=["documents"])
@@ -46,7 +47,8 @@ def forget_user(store, user_id: str) -> dict:
     _ensure_tickets(store)
     removed: dict[str, int] = {}
     with store.write_lock, store.engine.begin() as conn:
-        for name, table in (("events", events), ("feedback", feedback), ("tickets", tickets)):
+        for name, table in (("events", events), ("feedback", feedback), ("tickets", tickets),
+                            ("basket", basket_lines), ("basket_changes", basket_changes)):  # fmt: skip
             removed[name] = conn.execute(delete(table).where(table.c.user_id == user_id)).rowcount
     col = store.collection("user_history")
     ids = col.get(where={"user_id": user_id}, include=[])["ids"]
@@ -55,6 +57,6 @@ def forget_user(store, user_id: str) -> dict:
     removed["history_documents"] = len(ids)
     with store.engine.connect() as conn:
         left = sum(conn.execute(select(func.count()).select_from(t).where(t.c.user_id == user_id)).scalar_one()
-                   for t in (events, feedback, tickets))  # fmt: skip
+                   for t in (events, feedback, tickets, basket_lines, basket_changes))  # fmt: skip
     left += len(col.get(where={"user_id": user_id}, include=[])["ids"])
     return {"user_id": user_id, "removed": removed, "remaining": left, "kept": KEPT}

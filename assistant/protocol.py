@@ -45,6 +45,13 @@ class ChatRequest(BaseModel):
     max_tokens: int | None = Field(default=None, ge=1, le=MAX_TOKENS_LIMIT)
     max_completion_tokens: int | None = Field(default=None, ge=1, le=MAX_TOKENS_LIMIT)
     temperature: float | None = Field(default=None, ge=0, le=2)
+    # OpenAI's request metadata; ShopAssist reads `conversation_id` (keeps basket changes of two
+    # identical conversations apart: a replay of one conversation applies each change once)
+    metadata: dict[str, str] | None = Field(default=None, max_length=16)
+
+    @property
+    def conversation_id(self) -> str | None:
+        return (self.metadata or {}).get("conversation_id")
 
     @field_validator("messages")
     @classmethod
@@ -74,6 +81,26 @@ class FeedbackIn(BaseModel):
 class AdminProducts(BaseModel):
     upsert: list[dict[str, Any]] = Field(default_factory=list, max_length=5000)
     delete: list[str] = Field(default_factory=list, max_length=5000)
+
+
+class BasketLineIn(BaseModel):
+    """POST /v1/users/{id}/basket: add a quantity of a product (to any line already there)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    product_id: str = Field(min_length=1, max_length=128)
+    quantity: int = Field(default=1, ge=1, le=99)
+    options: str = Field(default="", max_length=256)  # a chosen variant: "size=M"
+
+
+class BasketQuantityIn(BaseModel):
+    """PATCH /v1/users/{id}/basket: set a line's quantity (0 removes it)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    product_id: str = Field(min_length=1, max_length=128)
+    quantity: int = Field(ge=0, le=99)
+    options: str = Field(default="", max_length=256)
 
 
 class DraftIn(BaseModel):

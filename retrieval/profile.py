@@ -98,7 +98,7 @@ def build_profile(user_id: str, rows: list[dict], get_product, now: datetime | N
             brand[product.brand] += weight
             if kind == "purchase":
                 bought_brands[product.brand] += 1
-        if kind in ("cart", "purchase") and product.price is not None:
+        if kind in ("cart", "purchase") and product.price is not None and weight > 0:
             prices.append(product.price)
         if kind == "purchase":
             for key in ("size", "shoe_size", "clothing_size"):
@@ -117,6 +117,8 @@ def build_profile(user_id: str, rows: list[dict], get_product, now: datetime | N
 
 
 def _event_weight(row: dict) -> float:
+    if row["event"] == "cart" and (row.get("quantity") or 1) <= 0:
+        return 0.0  # taken out of the basket: no interest either way
     if row["event"] == "rating" and row.get("rating") is not None:
         return (float(row["rating"]) - 3.0) * 1.5
     return EVENT_WEIGHTS.get(row["event"], 0.0)

@@ -151,13 +151,14 @@ def _top(scores: np.ndarray, k: int) -> np.ndarray:
 # --- the store ---------------------------------------------------------------------------------
 def load_sequences(engine) -> dict[str, list[str]]:
     """Every user's product events, oldest first, repeats of the same product in a row merged."""
-    from sqlalchemy import select
+    from sqlalchemy import or_, select
 
     from retrieval.sql import events
 
     query = (
         select(events.c.user_id, events.c.product_id)
         .where(events.c.event.in_(SEQUENCE_EVENTS), events.c.product_id.is_not(None))
+        .where(or_(events.c.quantity.is_(None), events.c.quantity > 0))  # not basket removals
         .order_by(events.c.user_id, events.c.ts)
     )
     out: dict[str, list[str]] = {}

@@ -1,4 +1,4 @@
-"""Events and orders in SQL (SQLite WAL by default; any SQLAlchemy URL). Times are naive UTC."""
+"""Events, orders and baskets in SQL (SQLite WAL by default; any SQLAlchemy URL). Times are naive UTC."""
 
 from __future__ import annotations
 
@@ -42,6 +42,26 @@ orders = Table(
     Column("status", String(16), nullable=False),
     Column("ordered_at", DateTime(), nullable=False),
     Column("delivered_at", DateTime()),
+)
+
+basket_lines = Table(
+    "basket_lines",
+    metadata,
+    Column("user_id", String(128), primary_key=True),
+    Column("product_id", String(128), primary_key=True),
+    Column("options", String(256), primary_key=True, default=""),  # chosen variant: "size=M"
+    Column("quantity", Integer, nullable=False),
+    Column("added_at", DateTime(), nullable=False),
+    Column("updated_at", DateTime(), nullable=False),
+)
+
+basket_changes = Table(
+    "basket_changes",
+    metadata,
+    Column("change_key", String(64), primary_key=True),  # one user message: applied once
+    Column("user_id", String(128), nullable=False, index=True),
+    Column("fact", Text, nullable=False),  # the decided change (JSON), re-rendered on replay
+    Column("ts", DateTime(), nullable=False),
 )
 
 

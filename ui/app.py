@@ -8,6 +8,7 @@ your API key; a shopper only ever sees their own data.
 from __future__ import annotations
 
 import html
+import uuid
 
 import gradio as gr
 
@@ -23,6 +24,9 @@ CSS = """
                align-items:center; justify-content:center; color:#888; margin-bottom:6px}
 .sa-card img {max-height:90px; max-width:100%}
 .sa-card .price {font-weight:bold}
+.sa-basket table {width:100%; border-collapse:collapse; font-size:13px}
+.sa-basket td {padding:3px 6px; border-bottom:1px solid #eee}
+.sa-basket .total {font-weight:bold; margin-top:6px}
 """
 
 
@@ -43,6 +47,35 @@ def cards_html(cards: list[dict]) -> str:
             f'<div class="why">{reason}</div><div class="id">{html.escape(c["product_id"])}</div></div>'
         )
     return "".join(out) + "</div>"
+
+
+def basket_html(basket: dict | None) -> str:
+    """The basket panel: lines, quantities, line totals and the total (or why there is none)."""
+    if basket is None:
+        return '<div class="sa-basket">Sign in to keep a basket.</div>'
+    if not basket["lines"]:
+        return '<div class="sa-basket">Your basket is empty.</div>'
+    rows = []
+    for x in basket["lines"]:
+        name = html.escape(x["title"] + (f" ({x['options']})" if x["options"] else ""))
+        cost = (price_text(x["line_total"], x["currency"]) if x["available"]
+                else "no longer available")  # fmt: skip
+        rows.append(
+            f'<tr data-product-id="{html.escape(x["product_id"])}"><td>{x["quantity"]} ×</td>'
+            f"<td>{name}</td><td>{cost}</td></tr>"
+        )
+    total = price_text(basket["total"], basket["currency"])
+    n = basket["item_count"]
+    return (f'<div class="sa-basket"><table>{"".join(rows)}</table>'
+            f'<div class="total">{n} item{"s" if n != 1 else ""} · total {total}</div></div>')  # fmt: skip
+
+
+def _line_choices(basket: dict | None) -> list[tuple[str, str]]:
+    return [
+        (f"{x['title']} ({x['options']})" if x["options"] else x["title"],
+         f"{x['product_id']}|{x['options']}")
+        for x in (basket or {}).get("lines", [])
+    ]  # fmt: skip
 
 
 def build_ui(service: Service) -> gr.Blocks:
@@ -67,7 +100,18 @@ def build_ui(service: Service) -> gr.Blocks:
                 label="Signed in as (demo user)",
                 allow_custom_value=True,
             )
-            chat = gr.Chatbot(label="Assistant", height=380)
+            conversation = gr.State(lambda: uuid.uuid4().hex)  # one id per browser session
+            with gr.Row():
+                with gr.Column(scale=3):
+                    chat = gr.Chatbot(label="Assistant", height=380)
+                with gr.Column(scale=1, min_width=240):
+                    gr.Markdown("**Basket**")
+                    basket_box = gr.HTML(basket_html(None), elem_id="sa-basket")
+                    line = gr.Dropdown([], label="Basket line", interactive=True)
+                    qty = gr.Number(value=1, precision=0, minimum=0, maximum=99, label="Quantity")
+                    with gr.Row():
+                        set_qty = gr.Button("Set quantity", size="sm")
+                        remove = gr.Button("Remove line", size="sm")
             cards = gr.HTML(elem_id="sa-cards")
             with gr.Row():
                 box = gr.Textbox(
@@ -79,9 +123,31 @@ def build_ui(service: Service) -> gr.Blocks:
             opened = gr.Dropdown([], label="Open a product (records a view)", interactive=True)
             detail = gr.Markdown()
 
-            def respond(text: str, history: list, picked: str, request: gr.Request):
+            def basket_panel(basket: dict | None):
+                choices = _line_choices(basket)
+                return basket_html(basket), gr.update(
+                    choices=choices, value=choices[0][1] if choices else None
+                )
+
+            def show_basket(picked: str, request: gr.Request):
+                from retrieval.basket import get_basket
+
+                uid = shopper_id(picked, request)
+                return basket_panel(get_basket(service.store, uid).to_json() if uid else None)
+
+            def edit_line(key: str | None, quantity, picked: str, request: gr.Request, act: str):
+                from assistant.turn.basket import change_line
+
+                uid = shopper_id(picked, request)
+                if uid and key:
+                    pid, _, options = key.partition("|")
+                    n = max(int(quantity or 0), 0)
+                    change_line(service.store, uid, act if n else "remove", pid, n, options)
+                return show_basket(picked, request)
+
+            def respond(text: str, history: list, picked: str, conv: str, request: gr.Request):
                 if not text.strip():
-                    yield history, gr.update(), gr.update(), ""
+                    yield history, gr.update(), gr.update(), "", gr.update(), gr.update()
                     return
                 uid = shopper_id(picked, request)
                 history = [
@@ -92,7 +158,7 @@ def build_ui(service: Service) -> gr.Blocks:
                 messages = [
                     {"role": m["role"], "content": _text(m["content"])} for m in history[:-1]
                 ]
-                for piece in service.engine.stream(messages, uid):
+                for piece in service.engine.stream(messages, uid, conversation=conv):
                     if isinstance(piece, TurnResult):
                         history[-1]["content"] = piece.answer
                         choices = [
@@ -104,10 +170,11 @@ def build_ui(service: Service) -> gr.Blocks:
                             cards_html(piece.cards),
                             gr.update(choices=choices, value=None),
                             "",
+                            *basket_panel(piece.basket),
                         )
                     else:
                         history[-1]["content"] += piece
-                        yield history, gr.update(), gr.update(), ""
+                        yield history, gr.update(), gr.update(), "", gr.update(), gr.update()
 
             def open_product(pid: str | None, picked: str, request: gr.Request):
                 if not pid:
@@ -134,7 +201,22 @@ def build_ui(service: Service) -> gr.Blocks:
                 )
 
             for trigger in (send.click, box.submit):
-                trigger(respond, [box, chat, user], [chat, cards, opened, box])
+                trigger(
+                    respond,
+                    [box, chat, user, conversation],
+                    [chat, cards, opened, box, basket_box, line],
+                )
+            user.change(show_basket, [user], [basket_box, line], queue=False)
+            ui.load(show_basket, [user], [basket_box, line], queue=False)
+
+            def set_line(key: str | None, quantity, picked: str, request: gr.Request):
+                return edit_line(key, quantity, picked, request, "set")
+
+            def remove_line(key: str | None, picked: str, request: gr.Request):
+                return edit_line(key, 0, picked, request, "remove")
+
+            set_qty.click(set_line, [line, qty, user], [basket_box, line])
+            remove.click(remove_line, [line, user], [basket_box, line])
             opened.change(open_product, [opened, user], detail)
             chat.like(feedback, [user], None)
 

@@ -14,6 +14,14 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.conversation import ConversationState, derive_state, message_text, shown_items
+from assistant.intents import Intent, IntentResult
+from assistant.turn.basket_act import BasketAsk, read_acts
+from assistant.turn.basket_context import (
+    BasketContext,
+    basket_context,
+    basket_turns,
+    without_basket_turns,
+)
 
 _COUNT = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "a couple of": 2, "both": 2}
 _SUPERLATIVE = re.compile(
@@ -49,6 +57,8 @@ class Request:
     days_ago: int | None = None  # a stated time span: "40 days ago" -> 40
     known_titles: dict[str, str] = field(default_factory=dict)  # titles shown earlier -> ids
     subject: str = ""  # the words of this message the tagger marked as the thing it is about
+    basket: BasketAsk | None = None  # a basket act ("add the first one"), None: not one
+    basket_ctx: BasketContext | None = None  # what a basket act can refer to
 
     def to_dict(self) -> dict:
         """JSON form: the conversation state plus this turn's slots."""
@@ -60,6 +70,11 @@ class Request:
             days_ago=self.days_ago,
             subject=self.subject,
         )
+        if self.basket is not None:
+            out["basket"] = {
+                **self.basket.to_dict(),
+                **(self.basket_ctx.to_dict() if self.basket_ctx else {}),
+            }
         return out
 
 
@@ -89,18 +104,26 @@ def stated_days(text: str) -> int | None:
 
 def understand(
     messages: list[dict], *, vocab=None, currency: str = "GBP", classifier=None, tagger=None,
-    titles=None,
+    titles=None, products=None, basket_head=None,
 ) -> Request:  # fmt: skip
     """The Request for the conversation so far.
 
     `tagger` (a `SlotTagger`; None: no learned subject, the rules' leftover words) marks the
-    subject of each user turn; `titles(product_id) -> title | None` resolves items shown earlier.
+    subject of each user turn; `titles(product_id) -> title | None` resolves items shown earlier;
+    `products(product_id) -> Product | None` lets a basket question's answer be recognised.
+    Basket turns (acts the basket head finds, and answers to the basket's questions) are kept
+    out of the shopping state; the last one becomes `Request.basket`.
     """
     user_texts = [message_text(m) for m in messages if m.get("role") == "user"]
     tagged = tagger.tag_many(user_texts) if tagger is not None and user_texts else None
     subjects = [", ".join(t.runs("ITEM")) for t in tagged] if tagged else None
-    state = derive_state(messages, vocab, currency, classifier, subjects)
     question = user_texts[-1] if user_texts else ""
+    ask, ctx, flags = _basket(messages, user_texts, tagged, products, basket_head)
+    shopping = without_basket_turns(messages, flags) if any(flags) else messages
+    kept = [s for s, f in zip(subjects, flags, strict=True) if not f] if subjects else None
+    state = derive_state(shopping, vocab, currency, classifier, kept)
+    if ask is not None:
+        state.intent = IntentResult(Intent.BASKET, ask.confidence, "model")
     kind, count = superlative(question)
     known: dict[str, str] = {}
     if titles is not None:
@@ -119,4 +142,31 @@ def understand(
         days_ago=stated_days(question),
         known_titles=known,
         subject=subjects[-1] if subjects else "",
+        basket=ask,
+        basket_ctx=ctx,
     )
+
+
+def _basket(messages, user_texts, tagged, products, head):
+    """(the BasketAsk of the last message or None, its context, per-user-turn basket flags)."""
+    if not tagged:
+        return None, None, [False] * len(user_texts)
+    import numpy as np
+
+    acts = read_acts(user_texts, np.stack([t.sentence for t in tagged]), head)
+    flags = basket_turns(messages, acts)
+    if not flags[-1]:
+        return None, None, flags
+    ctx = basket_context(messages, flags, user_texts[-1])
+    ask = acts[-1]
+    if ask is None:  # an answer to the basket's question continues the act that asked it
+        from assistant.turn.basket import answers_question
+
+        ask = next((a for a in reversed(acts[:-1]) if a is not None), None)
+        if (
+            ask is None
+            or products is None
+            or not answers_question(products, ctx, user_texts[-1], ask)
+        ):
+            return None, None, [*flags[:-1], False]
+    return ask, ctx, flags

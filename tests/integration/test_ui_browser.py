@@ -38,7 +38,8 @@ def test_shopper_sends_a_message_and_sees_a_streamed_answer_with_cards(demo_stor
     with live_server(store, runtime) as (url, _), sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=ARGS)
         page = browser.new_page(viewport={"width": 1200, "height": 1000})
-        page.goto(url + "/", wait_until="networkidle")
+        page.goto(url + "/", wait_until="load")
+        page.locator("#sa-basket").wait_for(timeout=30_000)  # the app has rendered
         page.get_by_placeholder("e.g. a gift for a coffee lover under £30").fill(
             "board games under £20"
         )
@@ -52,3 +53,36 @@ def test_shopper_sends_a_message_and_sees_a_streamed_answer_with_cards(demo_stor
         page.screenshot(path=str(ARTIFACTS / "ui-shop.png"), full_page=True)
         browser.close()
     assert (ARTIFACTS / "ui-shop.png").stat().st_size > 10_000
+
+
+def test_shopper_adds_by_chat_sees_the_basket_and_removes_from_the_panel(demo_store, vllm_server):
+    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
+    chromium = _chromium()
+    store, _ = demo_store
+    runtime = LLMRuntime(
+        LLMConfig(vllm_url=vllm_server.base_url, max_tokens=60, timeout_s=120)
+    ).start()
+    with live_server(store, runtime) as (url, _), sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=ARGS)
+        page = browser.new_page(viewport={"width": 1200, "height": 1000})
+        page.goto(url + "/", wait_until="load")
+        page.locator("#sa-basket").wait_for(timeout=30_000)  # the app has rendered
+        box = page.get_by_placeholder("e.g. a gift for a coffee lover under £30")
+        box.fill("show me kettles")
+        page.get_by_role("button", name="Send").click()
+        page.wait_for_selector(".sa-card", timeout=120_000)
+        first = page.locator(".sa-card").first.get_attribute("data-product-id")
+        box.fill("add the first one to my basket")
+        page.get_by_role("button", name="Send").click()
+        row = page.locator("#sa-basket tr[data-product-id]")
+        row.first.wait_for(timeout=60_000)
+        assert row.count() == 1 and "1 item" in page.locator("#sa-basket").inner_text()
+        added = row.first.get_attribute("data-product-id")
+        assert added == first  # "the first one" is the first item shown
+        page.screenshot(path=str(ARTIFACTS / "ui-basket.png"), full_page=True)
+        page.get_by_role("button", name="Remove line").click()
+        page.locator("#sa-basket", has_text="Your basket is empty.").wait_for(timeout=30_000)
+        browser.close()
+    from retrieval.basket import get_basket
+
+    assert get_basket(store, "u001").lines == []  # the panel's remove reached the store
