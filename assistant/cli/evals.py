@@ -95,8 +95,9 @@ def grounding(
 
 def conversations(
     backend: str = typer.Option(None, "--backend", help="vllm (default), transformers, or none."),
-    subset: str = typer.Option(None, "--subset", help="ci: the fixed 40-case subset."),
+    subset: str = typer.Option(None, "--subset", help="ci: the fixed 44-case CI subset."),
     catalog: str = typer.Option("all", "--catalog", help="demo, toys or all."),
+    category: str = typer.Option(None, "--category", help="Only one category (e.g. basket)."),
     limit: int = typer.Option(None, "--limit", min=1, help="Only the first N cases."),
     out: Path = typer.Option(None, "--out", help="Also write the JSON report here."),
     as_json: bool = typer.Option(False, "--json"),
@@ -113,7 +114,9 @@ def conversations(
 
     if subset not in (None, "ci") or catalog not in ("demo", "toys", "all"):
         fail("--subset takes ci; --catalog takes demo, toys or all")
-    cases = load_cases(subset=subset, catalog=catalog, limit=limit)
+    cases = load_cases(subset=subset, catalog=catalog, limit=limit, category=category)
+    if not cases:
+        fail(f"no cases match --category {category!r}")
     cfg = settings()
     log = lambda msg: typer.echo(msg, err=True)  # noqa: E731
     with _llm_runtime(cfg, backend) as runtime, temporary_engines(cfg, runtime, log=log) as factory:

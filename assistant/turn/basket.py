@@ -71,7 +71,8 @@ def _by_name(text: str, pool: list[str], titles: dict[str, str]) -> list[str]:
 
 
 def _pick(get_product, kind: str, pool: list[str]) -> str | None:
-    products = [p for p in (get_product(i) for i in pool) if p is not None]
+    """The cheapest / dearest / best rated of the pool's items that can be bought (priced)."""
+    products = [p for p in (get_product(i) for i in pool) if p is not None and p.price is not None]
     if kind == "best_rated":
         rated = [p for p in products if p.rating is not None]
         return max(rated, key=lambda p: p.rating).product_id if rated else None
@@ -99,6 +100,8 @@ def resolve(get_product, ask: BasketAsk, ctx: BasketContext, text: str, basket: 
         names = ctx.pending or in_basket
     if ctx.refs:
         return ctx.refs
+    if ctx.ordinals:  # "the fifth one" after three items: ask, never take another item
+        raise Unresolved(pool)
     if ask.prices:
         hit = [i for i in names if _price_of(get_product, ctx, i) in ask.prices]
         if len(hit) == 1:
@@ -209,7 +212,9 @@ def _change(conn, user, product, ask: BasketAsk, ctx: BasketContext, options: st
     else:  # add
         after = before + (ask.quantity or 1)
     if after > before:
-        if product.in_stock is False or product.price is None:
+        if product.price is None:
+            return _line(product, before, before, "no_price", **extra)
+        if product.in_stock is False:
             return _line(product, before, before, "out_of_stock", **extra)
         if product.stock_qty is not None and after > product.stock_qty:
             return _line(product, before, before, "over_stock", stock=product.stock_qty, **extra)
@@ -305,6 +310,8 @@ def _render_line(x: dict, act: str) -> str:
     status, before, after = x["status"], x["before"], x["after"]
     if status == "out_of_stock":
         return f"{ref} is out of stock, so I haven't added it."
+    if status == "no_price":
+        return f"{ref} has no price yet, so I can't add it."
     if status == "over_stock":
         held = f" and you already have {before} in your basket" if before else ""
         return f"Only {x['stock']} of {ref} are in stock{held}, so I haven't changed your basket."

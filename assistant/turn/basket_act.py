@@ -32,10 +32,14 @@ _NUMBER = re.compile(
     r"|\b(one)\s+(?:of|more|x)\b|\b(?:to|make (?:it|that)|just|only)\s+(one)\b",
     re.I,
 )
-_MORE = re.compile(r"\b(?:another|one more|(?:\w+|\d+) more|extra)\b", re.I)
+_MORE = re.compile(
+    r"\b(?:another|extra|(?:one|two|three|four|five|six|a couple|\d{1,2}) more)\b", re.I
+)
 _NOT_QUANTITY = re.compile(  # numbers that are positions, ids or prices, not quantities
     r"\b(?:first|top)\s+(?:two|three|four|five|six|[2-6])\b|(?:#|\b(?:number|no\.|item|option)s?\s*)\d+"
-    r"|[£$€]\s?\d[\d,]*(?:\.\d{1,2})?|\b[A-Za-z]{1,4}-?\d{3,}\b|\b\d+(?:st|nd|rd|th)\b",
+    r"|[£$€]\s?\d[\d,]*(?:\.\d{1,2})?|\b[A-Za-z]{1,4}-?\d{3,}\b|\b\d+(?:st|nd|rd|th)\b"
+    r"|\b(?:rated|rating|under|below|over|above|less than|more than|up to|max|around|about)\s+\d[\d.,]*"
+    r"|\b\d+(?:\.\d)?\s*(?:\+|or (?:more|above|higher|better|less|under|below))",
     re.I,
 )
 _COMPARATIVE = {

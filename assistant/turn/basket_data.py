@@ -90,15 +90,31 @@ NEAR_MISSES = ["add a budget of 30", "remove the budget", "can you remove the pr
                "i want to add something to my order", "can i add an item to my existing order",
                "please add a second item to order ORD-10004", "remove the mug from my last order",
                "take the kettle off my order", "i'd like to change the quantity on my order",
-               "make my order arrive sooner", "add gift wrapping to my order"]  # fmt: skip
+               "make my order arrive sooner", "add gift wrapping to my order",
+               "wheres my stuff", "where's my stuff?", "has my stuff shipped", "what about the 2nd one?",
+               "what about the first one?", "and the third one?", "tell me about the second",
+               "what about the last one", "more like the second one", "only things rated 4 or more",
+               "only ones rated 4 stars or more thanks", "only 5 star ones", "what's the second one like",
+               "is the first one any good", "what do people say about the third one"]  # fmt: skip
+
+
+def _typo(rng: random.Random, word: str, p: float) -> str:
+    if len(word) < 5 or not word.isalpha() or rng.random() > p:
+        return word
+    i = rng.randrange(1, len(word) - 2)
+    if rng.random() < 0.6:
+        return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+    return word[:i] + word[i + 1 :]
 
 
 def _fill(rng: random.Random, template: str) -> str:
-    cart = rng.choice(CARTS)
+    cart = " ".join(_typo(rng, w, 0.3) for w in rng.choice(CARTS).split())
     text = template.replace("{to}", rng.choice(TO_CART))
     while "{ref}" in text:
         text = text.replace("{ref}", rng.choice(REFS), 1)
     text = text.replace("{cart}", cart).replace("{qty}", rng.choice(QTYS))
+    if rng.random() < 0.3:  # the way people type: one swapped or dropped letter
+        text = " ".join(_typo(rng, w, 0.4) for w in text.split())
     words = [rng.choice(OPENERS), text, rng.choice(SUFFIXES)]
     out = " ".join(w for w in words if w).replace(" ?", "?").replace(" !", "!")
     return out.capitalize() if rng.random() < 0.3 else out
@@ -117,6 +133,6 @@ def basket_examples(
     pool = list(others)
     rng.shuffle(pool)
     rows += [(t, "none") for t in pool[: 2 * n_per_class]]
-    rows += [(t, "none") for t in NEAR_MISSES if near_misses]
+    rows += [(t, "none") for t in NEAR_MISSES * 4 if near_misses]  # weighted: they are few
     rng.shuffle(rows)
     return rows

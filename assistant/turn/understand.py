@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.conversation import ConversationState, derive_state, message_text, shown_items
-from assistant.intents import Intent, IntentResult
+from assistant.intents import SHOPPING, Intent, IntentResult, rule_intent
 from assistant.turn.basket_act import BasketAsk, read_acts
 from assistant.turn.basket_context import (
     BasketContext,
@@ -41,6 +41,7 @@ _SPAN = re.compile(
 )
 _SPAN_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
                "seven": 7, "eight": 8, "nine": 9, "ten": 10}  # fmt: skip
+SERVICE = frozenset(Intent) - SHOPPING - {Intent.SMALL_TALK, Intent.OUT_OF_SCOPE, Intent.BASKET}
 _UNIT_DAYS = {"day": 1, "week": 7, "month": 30}
 _FIXED_SPANS = {"yesterday": 1, "last week": 7, "last month": 30, "a fortnight ago": 14}
 
@@ -154,6 +155,8 @@ def _basket(messages, user_texts, tagged, products, head):
     import numpy as np
 
     acts = read_acts(user_texts, np.stack([t.sentence for t in tagged]), head)
+    # a message the deterministic intent rules give to customer service is never a basket act
+    acts = [None if rule_intent(t) in SERVICE else a for t, a in zip(user_texts, acts, strict=True)]
     flags = basket_turns(messages, acts)
     if not flags[-1]:
         return None, None, flags

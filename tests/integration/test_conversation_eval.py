@@ -1,4 +1,4 @@
-"""`shopassist eval conversations` on the real stack: the fixed 40-case CI subset, played against
+"""`shopassist eval conversations` on the real stack: the fixed 44-case CI subset, played against
 the engine with the session's vLLM on the demo store, graded by the stdlib oracle.
 
 No pass-rate threshold yet (it is set once the engine fixes land); the report must be well-formed,
@@ -31,19 +31,19 @@ def test_ci_subset_runs_end_to_end_with_vllm(demo_store, vllm_server):
     engine = build_engine(store, load_settings(), runtime, today=TODAY)
     raw = load_store(demo_dir(store.config.data_dir))
     cases = load_cases(subset="ci")
-    assert len(cases) == 40
+    assert len(cases) == 44
 
     result = run_conversation_eval(lambda catalog: (engine, raw), cases, TODAY)
     print()
     print_report(result)
 
-    assert result["cases"] == 40 and not result["skipped"]
-    assert sum(r["cases"] for r in result["by_category"].values()) == 40
+    assert result["cases"] == 44 and not result["skipped"]
+    assert sum(r["cases"] for r in result["by_category"].values()) == 44
     assert all(r["cases"] == 4 for r in result["by_category"].values()), result["by_category"]
     assert isinstance(result["violations"], int) and result["violations"] >= 0
     assert 0.0 <= result["dropped_sentence_share"] <= 1.0
     assert 0.0 <= result["model_prose_share_shopping"] <= 1.0
-    assert len(result["failures"]) == 40 - result["passed"]
+    assert len(result["failures"]) == 44 - result["passed"]
     for failure in result["failures"]:
         assert failure["violations"] or failure["misses"], failure
         assert len(failure["answers"]) == len(failure["turns"])

@@ -20,6 +20,7 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
+from assistant.evaluation.conversations.basket_cases import basket_cases
 from assistant.evaluation.conversations.phrasings import (
     FILLERS,
     HANDOFF,
@@ -531,6 +532,7 @@ def main(out: Path = HERE / "cases.jsonl") -> list[dict]:
              + order_cases(rng, demo, pairs) + return_cases(rng, demo, pairs) + policy_cases(rng, demo, pairs)
              + personal_cases(rng, demo) + multi_turn_cases(rng, demo, toys) + handoff_cases(rng, demo, pairs)
              + not_sold_cases(rng, demo))  # fmt: skip
+    cases += basket_cases(random.Random(SEED + 15), demo)  # its own draws: earlier cases unchanged
     counts: Counter = Counter()
     for c in cases:
         counts[c["category"]] += 1

@@ -69,6 +69,11 @@ def parse_stock(text: str) -> bool | None:
     return int(m[1].replace(",", "")) > 0 if m else text in ("yes", "true", "in stock")
 
 
+def stock_count(text: str) -> int | None:
+    m = re.match(r"\s*(\d[\d,]*)", text or "")
+    return int(m[1].replace(",", "")) if m else None
+
+
 def load_store(path: Path, rows: int | None = None) -> dict:
     """A demo folder (products/orders/events.csv, store.json) or a toys products CSV."""
     path = Path(path)
@@ -81,6 +86,7 @@ def load_store(path: Path, rows: int | None = None) -> dict:
         pid = r[cols["product_id"]]
         products[pid] = {"product_id": pid, "title": r[cols["title"]].strip(), "price": parse_price(r[cols["price"]]),
                          "rating": parse_rating(r[cols["rating"]]), "in_stock": parse_stock(r[cols["in_stock"]]),
+                         "stock": stock_count(r[cols["in_stock"]]),
                          "levels": [c.strip().lower() for c in r[cols["category"]].split(">") if c.strip()]}  # fmt: skip
     store = {"products": products, "orders": [], "events": [], "rules": {}}
     if folder:

@@ -17,6 +17,7 @@ from datetime import date
 from pathlib import Path
 
 from assistant.evaluation.conversations.oracle import check_case, load_store, sentences
+from assistant.evaluation.conversations.oracle_basket import check_basket_case
 
 HERE = Path(__file__).resolve().parent
 CASES = HERE / "cases.jsonl"
@@ -33,14 +34,17 @@ EngineFactory = Callable[[str], "tuple[object, dict] | None"]
 
 
 def load_cases(
-    path: Path = CASES, subset: str | None = None, catalog: str = "all", limit: int | None = None
-) -> list[dict]:
+    path: Path = CASES, subset: str | None = None, catalog: str = "all", limit: int | None = None,
+    category: str | None = None,
+) -> list[dict]:  # fmt: skip
     with open(path, encoding="utf-8") as fh:
         cases = [json.loads(line) for line in fh if line.strip()]
     if subset == "ci":
         cases = [c for c in cases if c["subset_ci"]]
     if catalog != "all":
         cases = [c for c in cases if c["catalog"] == catalog]
+    if category:
+        cases = [c for c in cases if c["category"] == category]
     return cases[:limit] if limit else cases
 
 
@@ -80,7 +84,8 @@ def run_conversation_eval(engine_factory: EngineFactory, cases: list[dict], toda
             continue
         engine, store = ready[case["catalog"]]
         turns, stats = play(engine, case)
-        verdict = check_case(case, turns, store, today)
+        grade = check_basket_case if case["expect"]["kind"] == "basket" else check_case
+        verdict = grade(case, turns, store, today)
         graded.append((case, turns, stats, verdict))
         if progress:
             progress(f"{case['id']:<24} {'ok' if verdict['passed'] else 'FAIL'}")
