@@ -114,6 +114,7 @@ class Grounder:
         self.superlatives = superlatives or {}  # kind -> product id code decided
         self.orders = {o["order_id"].upper() for o in ev.orders}
         self.numbers, self.item_numbers = self._evidence_numbers()
+        self._prices = self._item_money()
         self.words = _content_words(evidence_block(ev))
         self.out = GroundedText()
         self._rendered: set[str] = set()
@@ -142,6 +143,20 @@ class Grounder:
         rest = Evidence("", orders=self.ev.orders, policies=self.ev.policies)
         general |= {_num(n) for n in _NUMBER.findall(_TAG.sub(" ", evidence_block(rest)))}
         return general, per_item
+
+    def _item_money(self) -> dict[str, set[str]]:
+        """Amounts of money a sentence may state about each item: the amounts its evidence line
+        states as money (its price, its reasons) and those of the decided facts that cite it
+        ("[P1] is £5.00 cheaper than [P2]"); a number in its title or its rating is no price."""
+        out = {}
+        for tag, i in self.items.items():  # the evidence line: price, "within your £20 budget"
+            line = _TAG.sub(" ", item_line(tag, i))
+            out[i["product_id"]] = {_num(m.group(1) or m.group(2)) for m in _MONEY.finditer(line)}
+        for fact in self.ev.facts:
+            amounts = {_num(m.group(1) or m.group(2)) for m in _MONEY.finditer(fact)}
+            for t in {t.upper() for t in _TAG.findall(fact)} & set(self.items):
+                out[self.items[t]["product_id"]] |= amounts
+        return out
 
     def lead(self, text: str) -> str:
         """Render the code-written lead (decided facts: true by construction) and remember what
@@ -324,15 +339,15 @@ class Grounder:
     def _numbers(self, s: str, items: list[str]) -> str | None:
         """Numbers after an item's tag must be that item's; before any tag, any cited item's."""
         for segment, owner in self._segments(s, items):
-            if owner is None:
-                pool = items or list(self.item_numbers)
-                allowed = set(self.numbers).union(*(self.item_numbers[p] for p in pool))
-            else:
-                allowed = self.numbers | self.item_numbers[owner]
+            pool = (items or list(self.item_numbers)) if owner is None else [owner]
+            allowed = set(self.numbers).union(*(self.item_numbers[p] for p in pool))
+            # an amount of money must be a price (a number in a title or a rating is no price)
+            money = set(self.numbers).union(*(self._prices.get(p, set()) for p in pool))
+            if owner is not None:
                 for title, pid in self.titles.items():
                     if pid != owner and title in segment.lower() and pid.upper() in self.by_id:
                         return f"the text after [{owner}] names another item"
-            reason = self._segment_numbers(segment, allowed)
+            reason = self._segment_numbers(segment, allowed, money)
             if reason:
                 return reason
         return None
@@ -352,10 +367,10 @@ class Grounder:
         return out
 
     @staticmethod
-    def _segment_numbers(text: str, allowed: set[str]) -> str | None:
+    def _segment_numbers(text: str, allowed: set[str], money: set[str]) -> str | None:
         text = _TAG.sub(" ", text)
         for m in _MONEY.finditer(text):
-            if _num(m.group(1) or m.group(2)) not in allowed:
+            if _num(m.group(1) or m.group(2)) not in money:
                 return f"price {m.group(0).strip()} is not in the evidence for what it cites"
         for m in _RATING.finditer(text):
             if _num(m.group(1) or m.group(2)) not in allowed:

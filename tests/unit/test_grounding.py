@@ -164,3 +164,22 @@ def test_the_digit_in_a_tag_is_not_a_number_the_model_may_claim():
     ev = Evidence("search", items=[MUG, game])  # the game is [P2]
     out = ground("[P2] Word Board Game for 2 Players — £19.99.", ev)
     assert out.sentences == [] and "number 2" in out.dropped[0][1]
+
+
+def test_an_amount_of_money_must_be_a_price_not_a_number_in_the_title_or_rating():
+    from assistant.grounding import Grounder
+    from assistant.prompts import Evidence
+
+    item = {"product_id": "P00090", "title": "Solace Skin Luma Eau de Parfum 50ml", "price": None,
+            "currency": "GBP", "rating": 5.0, "reasons": ["matches 'fragrance'"]}  # fmt: skip
+    priced = {**item, "product_id": "P00590", "title": "Glowlab Echo Eau de Toilette 100ml",
+              "price": 85.0}  # fmt: skip
+    for said in ("I'd suggest [P1] at £50.00, rated 5.0.", "I'd suggest [P1] at £5.00."):
+        g = Grounder(Evidence("search", items=[item, priced]))
+        g.feed(said)
+        g.finish()
+        assert g.out.passed == 0 and "price" in g.out.dropped[0][1], said
+    g = Grounder(Evidence("search", items=[item, priced]))
+    g.feed("There is also [P2] at £85.00.")
+    g.finish()
+    assert g.out.passed == 1
