@@ -43,6 +43,7 @@ from assistant.turn.select import (
     top_category,
 )
 from assistant.turn.service import policy_lead, stated_return_facts
+from assistant.turn.spelling import Speller
 from assistant.turn.understand import Request, understand
 from retrieval.basket import change_key, get_basket
 from retrieval.index import Filters
@@ -148,6 +149,7 @@ class Engine:
 
             tagger = default_tagger()
         self.tagger = tagger
+        self.speller = Speller(self.searcher.catalog_words)
 
     # --- public ----------------------------------------------------------------------------
     def answer(
@@ -289,6 +291,7 @@ class Engine:
             tagger=self.tagger,
             titles=lambda pid: getattr(self.store.get_product(pid), "title", None),
             products=self.store.get_product,
+            speller=self.speller,
         )
         timings["understand"] = round(time.perf_counter() - t, 3)
         return TurnPlan(request, Evidence("small_talk"), request.question)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,6 +19,9 @@ SYMBOL = {"GBP": "£", "USD": "$", "EUR": "€"}
 _TOKEN = re.compile(r"[a-z0-9]+")
 _STOP = STOP_WORDS
 MMR_POOL = 50
+
+
+_WORD = re.compile(r"[a-z]{4,}")  # catalog words the spelling corrector knows
 
 
 def lexical_tokens(text: str) -> list[str]:
@@ -89,6 +93,7 @@ class Searcher:
         self._cache_version = -1
         self._bm25 = None
         self._vocab: Vocabulary | None = None
+        self._words: Counter = Counter()
         self._categories: tuple[int, list[str], np.ndarray] | None = None
 
     def _refresh(self) -> None:
@@ -98,10 +103,12 @@ class Searcher:
                 return
             import bm25s
 
-            docs = []
+            docs, words = [], Counter()
             for p in index.products:
                 text = "" if p is None else f"{p.title} {p.brand} {p.category.replace('>', ' ')}"
                 docs.append(lexical_tokens(text) or ["__empty__"])
+                words.update(_WORD.findall(text.lower()))
+            self._words = words
             bm25 = bm25s.BM25()
             bm25.index(docs, show_progress=False) if docs else None
             self._bm25 = bm25 if docs else None
@@ -109,6 +116,12 @@ class Searcher:
             cats = {c for c, rows in index.category_rows.items() if rows}
             self._vocab = Vocabulary(brands, cats)
             self._cache_version = index.version
+
+    def catalog_words(self) -> Counter:
+        """Every word of the live catalog's titles, brands and categories, with its count (the
+        spelling corrector's catalog vocabulary)."""
+        self._refresh()
+        return self._words
 
     def vocabulary(self) -> Vocabulary:
         """Brand and category names of the live catalog."""

@@ -105,7 +105,7 @@ def stated_days(text: str) -> int | None:
 
 def understand(
     messages: list[dict], *, vocab=None, currency: str = "GBP", classifier=None, tagger=None,
-    titles=None, products=None, basket_head=None,
+    titles=None, products=None, basket_head=None, speller=None,
 ) -> Request:  # fmt: skip
     """The Request for the conversation so far.
 
@@ -113,8 +113,14 @@ def understand(
     subject of each user turn; `titles(product_id) -> title | None` resolves items shown earlier;
     `products(product_id) -> Product | None` lets a basket question's answer be recognised.
     Basket turns (acts the basket head finds, and answers to the basket's questions) are kept
-    out of the shopping state; the last one becomes `Request.basket`.
+    out of the shopping state; the last one becomes `Request.basket`. `speller` (a
+    `Speller`) corrects typos in the user's messages first.
     """
+    if speller is not None:
+        messages = [
+            {**m, "content": speller.correct(message_text(m))} if m.get("role") == "user" else m
+            for m in messages
+        ]
     user_texts = [message_text(m) for m in messages if m.get("role") == "user"]
     tagged = tagger.tag_many(user_texts) if tagger is not None and user_texts else None
     subjects = [", ".join(t.runs("ITEM")) for t in tagged] if tagged else None

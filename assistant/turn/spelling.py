@@ -1,0 +1,80 @@
+"""Typos corrected before a message is understood: "chaepest ketltes" → "cheapest kettles".
+
+symspellpy (symmetric-delete spelling correction) over its shipped English word frequencies plus
+the catalog's own words (titles, brands, categories; from `Searcher.catalog_words`), so brand
+and product names are never "corrected" into English and a misspelt product name is corrected
+to the catalog's spelling. Only alphabetic words of four or more letters that neither list
+knows are changed, to the most frequent word one edit away (two for words of seven or more
+letters); numbers, ids, amounts and known words are left exactly as typed.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from functools import lru_cache
+
+_TOKEN = re.compile(r"(?<![\w'])[A-Za-z]{4,}(?![\w'])")
+CATALOG_COUNT = 10**9  # a catalog word outranks an English word at the same edit distance
+MEMO_SIZE = 4096
+
+
+@lru_cache(maxsize=1)
+def english():
+    """symspellpy loaded with its English frequency dictionary (~2 s, once per process)."""
+    from importlib.resources import files
+
+    from symspellpy import SymSpell
+
+    speller = SymSpell(max_dictionary_edit_distance=2)
+    path = files("symspellpy") / "frequency_dictionary_en_82_765.txt"
+    speller.load_dictionary(str(path), term_index=0, count_index=1)
+    return speller
+
+
+class Speller:
+    """Corrects messages; `catalog_words()` returns the live catalog's words (a Counter)."""
+
+    def __init__(self, catalog_words) -> None:
+        self._catalog_words = catalog_words
+        self._known: set[str] = set()
+        self._lock = threading.Lock()
+        self._memo: OrderedDict[str, str] = OrderedDict()
+
+    def _speller(self):
+        speller = english()
+        words = self._catalog_words()
+        with self._lock:
+            new = [w for w in words if w not in self._known]
+            for w in new:
+                speller.create_dictionary_entry(w, CATALOG_COUNT)
+            self._known.update(new)
+        return speller
+
+    def correct(self, text: str) -> str:
+        """The text with unknown words replaced by their correction (case kept)."""
+        with self._lock:
+            if text in self._memo:
+                return self._memo[text]
+        from symspellpy import Verbosity
+
+        speller = self._speller()
+
+        def fix(m: re.Match) -> str:
+            word = m.group(0)
+            low = word.lower()
+            if low in speller.words:
+                return word
+            found = speller.lookup(low, Verbosity.TOP, 1 if len(low) <= 6 else 2)
+            if not found or found[0].distance == 0:
+                return word
+            term = found[0].term
+            return term.capitalize() if word[0].isupper() else term
+
+        out = _TOKEN.sub(fix, text)
+        with self._lock:
+            self._memo[text] = out
+            while len(self._memo) > MEMO_SIZE:
+                self._memo.popitem(last=False)
+        return out
