@@ -146,16 +146,21 @@ class Grounder:
 
     def _item_money(self) -> dict[str, set[str]]:
         """Amounts of money a sentence may state about each item: the amounts its evidence line
-        states as money (its price, its reasons) and those of the decided facts that cite it
-        ("[P1] is £5.00 cheaper than [P2]"); a number in its title or its rating is no price."""
+        states as money (its price, its reasons); a number in its title or rating is no price."""
         out = {}
         for tag, i in self.items.items():  # the evidence line: price, "within your £20 budget"
             line = _TAG.sub(" ", item_line(tag, i))
             out[i["product_id"]] = {_num(m.group(1) or m.group(2)) for m in _MONEY.finditer(line)}
+        return out
+
+    def _fact_money(self, cited: list[str]) -> set[str]:
+        """Amounts of the decided facts about items, for a sentence that cites every item the
+        fact is about ("[P1] is £5.00 cheaper than [P2]" needs both [P1] and [P2])."""
+        out: set[str] = set()
         for fact in self.ev.facts:
-            amounts = {_num(m.group(1) or m.group(2)) for m in _MONEY.finditer(fact)}
-            for t in {t.upper() for t in _TAG.findall(fact)} & set(self.items):
-                out[self.items[t]["product_id"]] |= amounts
+            tags = {t.upper() for t in _TAG.findall(fact)} & set(self.items)
+            if tags and {self.items[t]["product_id"] for t in tags} <= set(cited):
+                out |= {_num(m.group(1) or m.group(2)) for m in _MONEY.finditer(fact)}
         return out
 
     def lead(self, text: str) -> str:
@@ -343,6 +348,7 @@ class Grounder:
             allowed = set(self.numbers).union(*(self.item_numbers[p] for p in pool))
             # an amount of money must be a price (a number in a title or a rating is no price)
             money = set(self.numbers).union(*(self._prices.get(p, set()) for p in pool))
+            money |= self._fact_money(items)
             if owner is not None:
                 for title, pid in self.titles.items():
                     if pid != owner and title in segment.lower() and pid.upper() in self.by_id:
@@ -350,6 +356,17 @@ class Grounder:
             reason = self._segment_numbers(segment, allowed, money)
             if reason:
                 return reason
+        return self._other_items_price(s, items)
+
+    def _other_items_price(self, s: str, cited: list[str]) -> str | None:
+        """A price of an item the sentence does not cite (and no cited item shares) is a claim
+        about that item: "[P1] is cheaper against £288.99" must name what costs £288.99."""
+        own = set().union(*(self._prices.get(p, set()) for p in cited)) if cited else set()
+        others = {a for pid, prices in self._prices.items() if pid not in cited for a in prices}
+        for m in _MONEY.finditer(_TAG.sub(" ", s)):
+            amount = _num(m.group(1) or m.group(2))
+            if amount in others - own:
+                return f"price {m.group(0).strip()} belongs to an item the sentence does not name"
         return None
 
     def _segments(self, s: str, items: list[str]) -> list[tuple[str, str | None]]:

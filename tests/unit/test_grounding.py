@@ -183,3 +183,19 @@ def test_an_amount_of_money_must_be_a_price_not_a_number_in_the_title_or_rating(
     g.feed("There is also [P2] at £85.00.")
     g.finish()
     assert g.out.passed == 1
+
+
+def test_a_compared_price_needs_both_items_cited():
+    from assistant.grounding import Grounder
+    from assistant.prompts import Evidence
+
+    a = {"product_id": "P00159", "title": "Copperleaf Summit Pro Cream Filter Coffee Maker",
+         "price": 208.49, "currency": "GBP", "rating": 4.9, "reasons": []}  # fmt: skip
+    b = {**a, "product_id": "P00160", "title": "Brewster Filter Coffee Maker", "price": 288.99}
+    fact = "[P1] is cheaper: £208.49 against £288.99, £80.50 less."
+    for said, kept in (("[P1] is cheaper against £288.99, £80.50 less.", 0),
+                       ("[P1] is £80.50 cheaper than [P2].", 1)):  # fmt: skip
+        g = Grounder(Evidence("compare", items=[a, b], facts=[fact]))
+        g.feed(said)
+        g.finish()
+        assert g.out.passed == kept, said
