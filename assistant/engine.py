@@ -8,6 +8,7 @@ re-derived from `messages` on every call, so callers (CLI, HTTP API) stay statel
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -59,6 +60,8 @@ POLICY_TASKS = {
 }
 ORDER_INTENTS = {Intent.ORDER_STATUS, Intent.CANCEL_ORDER, Intent.CHANGE_ORDER}
 ITEM_TASKS = {"recommend", "search", "compare"}
+# a delivery question about the shopper's own order is answered from that order
+_OWN_ORDER = re.compile(r"\bmy (?:orders?|purchases?|items?|articles?|parcels?|packages?|stuff)\b", re.I)
 
 
 @dataclass
@@ -312,7 +315,7 @@ class Engine:
                 f"Ticket {plan.ticket_id} is open: a member of our team will read this conversation and reply here."
             ])  # fmt: skip
             plan.use_llm = False
-        elif plan.request.days_ago is not None and intent in (
+        elif plan.request.states_return_facts and intent in (
             Intent.RETURN_REFUND,
             Intent.POLICY_QUESTION,
         ):
@@ -323,6 +326,8 @@ class Engine:
             self._about_items(plan, intent)
         elif intent in ORDER_INTENTS or intent == Intent.RETURN_REFUND:
             self._orders(plan, user, intent)
+        elif intent == Intent.DELIVERY and user and _OWN_ORDER.search(plan.question):
+            self._orders(plan, user, Intent.ORDER_STATUS)  # "when will my order arrive?": its ETA
         elif intent in POLICY_TASKS:
             sections = policy_sections(self.store, plan.question)
             plan.ev = Evidence(POLICY_TASKS[intent], policies=sections)
@@ -452,9 +457,9 @@ class Engine:
         today = self.today or datetime.now(UTC).date()
         rules = self.config.rules
         req = plan.request
-        if intent == Intent.RETURN_REFUND and req.days_ago is not None and not req.state.order_ids:
+        if intent == Intent.RETURN_REFUND and req.states_return_facts and not req.state.order_ids:
             top = top_category(self.store, self.searcher, req.subject)
-            facts = stated_return_facts(req.days_ago, top, rules)
+            facts = stated_return_facts(req.days_ago, top, rules, req.opened)
             policies = policy_sections(self.store, "return window refund " + plan.question)
             plan.ev = Evidence("return_refund", facts=facts, policies=policies)
             plan.lead, plan.model_numbers = " ".join(facts), False

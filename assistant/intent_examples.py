@@ -115,6 +115,8 @@ I changed my mind, cancel it | can I still cancel my purchase | cancel order 100
 I want to return the headphones | how do I send this back | I'd like a refund | where is my refund
 the toy arrived broken, I want my money back | return ORD-10001 | can I exchange this for a different size | the item is faulty
 I received the wrong item | my refund hasn't come through | start a return for me | I want to return a gift
+can I send back order ORD-10012? | is ORD-10045 still returnable | am I still in time to return ORD-10033
+return request for order 10020 | can order ORD-10099 be returned | I'd like to return everything in ORD-10050
 """),
     "policy_question": _split("""
 what's your return policy | how long do I have to return something | do you offer a warranty | is there a cancellation fee
@@ -145,5 +147,8 @@ great service, thank you for the quick delivery | I'm not happy with how I was t
     "human_handoff": _split("""
 can I talk to a human | I want to speak to someone | get me a real person | connect me to customer service
 what's your phone number | how do I contact support | I need to speak to a manager | transfer me to an agent
+a person please | agent please | can a human help me | I want a real human | put me through to your team
+pass me to a colleague of yours | escalate please | I'd rather talk to staff | let me speak to a supervisor
+this bot isn't helping, get me someone | speak to an actual person | hand me over to support | call centre please
 """),
 }

@@ -14,25 +14,48 @@ import numpy as np
 _SENTENCES = re.compile(r"(?<=[.!?])\s+")
 
 
-def stated_return_facts(days: int, top_category: str | None, rules) -> list[str]:
-    """Whether an item delivered `days` ago can be returned under `rules` (ServiceRules)."""
+def stated_return_facts(
+    days: int | None, top_category: str | None, rules, opened: bool | None = None
+) -> list[str]:
+    """Whether an item can be returned under `rules` (ServiceRules), from what the shopper states:
+    the days since delivery (None: not said) and whether it was opened (None: not said)."""
     window = rules.return_window_days
     warranty = _warranty(top_category, rules)
-    if days > window:
+    if days is not None and days > window:
         return [
             f"No: returns are accepted within {window} days of delivery, and you said it was "
             f"{days} days ago.",
             f"If it is faulty, {warranty}.",
         ]
-    left = window - days
-    if top_category and top_category.lower() in rules.non_returnable_if_opened:
+    left = "" if days is None else f", and you have {window - days} days left"
+    sealed_only = bool(top_category and top_category.lower() in rules.non_returnable_if_opened)
+    if sealed_only and opened:
+        return [
+            f"No: opened {top_category} items can't be returned, for hygiene and food-safety "
+            f"reasons; unopened ones can, within {window} days of delivery.",
+            f"If it is faulty, {warranty}.",
+        ]
+    if sealed_only and opened is None:
         return [
             f"Yes, if it is unopened: {top_category} items can be returned within {window} days "
-            f"of delivery only unopened, and you have {left} days left."
+            f"of delivery only unopened{left}."
         ]
-    return [
-        f"Yes: returns are accepted within {window} days of delivery, so you have {left} days left."
-    ]
+    kind = "opened items" if opened else "returns"
+    verb = "can be returned" if opened else "are accepted"
+    return [f"Yes: {kind} {verb} within {window} days of delivery{left}."]
+
+
+_OPENED = re.compile(r"\b(?:opened|unsealed|used|worn)\b", re.I)
+_SEALED = re.compile(
+    r"\b(?:unopened|un-opened|sealed|unused|unworn|never opened|not opened)\b", re.I
+)
+
+
+def stated_opened(text: str) -> bool | None:
+    """Whether the shopper says the item was opened (True), is still sealed (False), or neither."""
+    if _SEALED.search(text):
+        return False
+    return True if _OPENED.search(text) else None
 
 
 def _warranty(top_category: str | None, rules) -> str:

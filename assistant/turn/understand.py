@@ -22,6 +22,7 @@ from assistant.turn.basket_context import (
     basket_turns,
     without_basket_turns,
 )
+from assistant.turn.service import stated_opened
 
 _COUNT = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "a couple of": 2, "both": 2}
 _SUPERLATIVE = re.compile(
@@ -56,10 +57,16 @@ class Request:
     count: int | None = None  # "the two cheapest" -> 2
     past_reference: bool = False  # "like last time", "what I bought before"
     days_ago: int | None = None  # a stated time span: "40 days ago" -> 40
+    opened: bool | None = None  # the item is said to be opened (True) or sealed (False)
     known_titles: dict[str, str] = field(default_factory=dict)  # titles shown earlier -> ids
     subject: str = ""  # the words of this message the tagger marked as the thing it is about
     basket: BasketAsk | None = None  # a basket act ("add the first one"), None: not one
     basket_ctx: BasketContext | None = None  # what a basket act can refer to
+
+    @property
+    def states_return_facts(self) -> bool:
+        """The shopper states what decides a return (days since delivery, or opened / sealed)."""
+        return self.days_ago is not None or self.opened is not None
 
     def to_dict(self) -> dict:
         """JSON form: the conversation state plus this turn's slots."""
@@ -69,6 +76,7 @@ class Request:
             count=self.count,
             past_reference=self.past_reference,
             days_ago=self.days_ago,
+            opened=self.opened,
             subject=self.subject,
         )
         if self.basket is not None:
@@ -147,6 +155,7 @@ def understand(
         count=count,
         past_reference=bool(tagged and tagged[-1].has("PAST")),
         days_ago=stated_days(question),
+        opened=stated_opened(question),
         known_titles=known,
         subject=subjects[-1] if subjects else "",
         basket=ask,
