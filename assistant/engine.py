@@ -37,6 +37,7 @@ from assistant.support import (
     user_orders,
 )
 from assistant.turn.basket import basket_turn
+from assistant.turn.policy import PolicyTopics, cite, policy_facts
 from assistant.turn.select import (
     order_by_superlative,
     qualifying_rows,
@@ -61,7 +62,9 @@ POLICY_TASKS = {
 ORDER_INTENTS = {Intent.ORDER_STATUS, Intent.CANCEL_ORDER, Intent.CHANGE_ORDER}
 ITEM_TASKS = {"recommend", "search", "compare"}
 # a delivery question about the shopper's own order is answered from that order
-_OWN_ORDER = re.compile(r"\bmy (?:orders?|purchases?|items?|articles?|parcels?|packages?|stuff)\b", re.I)
+_OWN_ORDER = re.compile(
+    r"\bmy (?:orders?|purchases?|items?|articles?|parcels?|packages?|stuff)\b", re.I
+)
 
 
 @dataclass
@@ -153,6 +156,7 @@ class Engine:
             tagger = default_tagger()
         self.tagger = tagger
         self.speller = Speller(self.searcher.catalog_words)
+        self.policy_topics = PolicyTopics(store.embedder)
 
     # --- public ----------------------------------------------------------------------------
     def answer(
@@ -329,14 +333,28 @@ class Engine:
         elif intent == Intent.DELIVERY and user and _OWN_ORDER.search(plan.question):
             self._orders(plan, user, Intent.ORDER_STATUS)  # "when will my order arrive?": its ETA
         elif intent in POLICY_TASKS:
-            sections = policy_sections(self.store, plan.question)
-            plan.ev = Evidence(POLICY_TASKS[intent], policies=sections)
-            plan.lead = policy_lead(self.store, plan.question, sections)
+            self._policy(plan, POLICY_TASKS[intent])
         elif intent == Intent.OUT_OF_SCOPE:
             plan.ev, plan.use_llm = Evidence("out_of_scope"), False
         else:
             plan.ev = Evidence("small_talk")
         timings["retrieve"] = round(time.perf_counter() - t, 3)
+
+    def _policy(self, plan: TurnPlan, task: str, topics: tuple[str, ...] | None = None) -> bool:
+        """A policy answer: the store's rule decided by code when a rule answers the question
+        (yes or no first), else the closest policy sentence; True when a rule answered."""
+        sections = policy_sections(self.store, plan.question, k=3)
+        plan.ev = Evidence(task, policies=sections)
+        topic = self.policy_topics.topic(plan.question)
+        facts = [] if topic is None or (topics and topic not in topics) else policy_facts(
+            topic, plan.question, self.config.rules, self.store.config.currency
+        )  # fmt: skip
+        if facts:
+            plan.lead = " ".join(facts) + " " + cite(sections, facts)
+            plan.ev.facts, plan.model_numbers = facts, False
+        else:
+            plan.lead = policy_lead(self.store, plan.question, sections)
+        return bool(facts)
 
     def _basket(self, plan: TurnPlan, user: str | None, messages: list[dict], conversation) -> None:
         """A basket turn: the change decided and applied by code; the answer is its fact."""
@@ -458,17 +476,23 @@ class Engine:
         rules = self.config.rules
         req = plan.request
         if intent == Intent.RETURN_REFUND and req.states_return_facts and not req.state.order_ids:
-            top = top_category(self.store, self.searcher, req.subject)
+            # the thing returned, without stated numbers ("opened chocolate 20" days ago)
+            top = top_category(self.store, self.searcher, re.sub(r"\d+", " ", req.subject))
             facts = stated_return_facts(req.days_ago, top, rules, req.opened)
             policies = policy_sections(self.store, "return window refund " + plan.question)
             plan.ev = Evidence("return_refund", facts=facts, policies=policies)
             plan.lead, plan.model_numbers = " ".join(facts), False
             return
-        if not user:
+        if not user:  # a general question about cancelling or refunds gets the store's rule
+            general = (
+                ("cancel",) if intent == Intent.CANCEL_ORDER else ("refund_time", "return_fee")
+            )
+            if intent != Intent.ORDER_STATUS and self._policy(plan, "policy", general):
+                return
             plan.ev = Evidence(
                 "order_status", facts=["Please sign in so I can look up your orders."]
             )
-            plan.use_llm = False
+            plan.lead, plan.use_llm = "", False
             return
         wanted = plan.state.order_ids
         lines = user_orders(self.store, user, wanted or None)

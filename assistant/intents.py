@@ -121,7 +121,7 @@ RULES: list[tuple[Intent, re.Pattern[str], re.Pattern[str] | None]] = [
     (
         Intent.RETURN_REFUND,
         _rx(
-            r"\brefund\w*\b|\breimburse\w*\b|\bmoney back\b|\bsend (?:it|this|them|these|that) back\b|"
+            r"\brefund\w*\b|\breimburse\w*\b|\bmoney back\b|\bsend (?:it|this|them|these|that) back\b|\bsend back\b|"
             r"\breturn (?:this|it|them|these|those|my|the|an?)\b|\bi want to return\b"
         ),
         _rx(r"\bpolicy\b|\bhow long\b|\b(?:in|under) (?:what|which)\b"),

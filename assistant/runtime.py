@@ -43,5 +43,14 @@ def start_llm(settings, backend: str | None = None):
 
 
 def build_engine(store, settings, llm=None, today: date | None = None) -> Engine:
-    """An engine over `store`; `llm` None answers from templates (marked degraded)."""
-    return Engine(store, llm, engine_config(settings), today=today)
+    """An engine over `store`; `llm` None answers from templates (marked degraded). The store's
+    rules file (`store.json` in the data dir, or the demo's) overrides the settings' rules."""
+    config = engine_config(settings)
+    for path in (
+        store.config.data_dir / "store.json",
+        store.config.data_dir / "demo" / "store.json",
+    ):
+        if path.exists():
+            config.rules = ServiceRules.from_store_file(path, config.rules)
+            break
+    return Engine(store, llm, config, today=today)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, select
 
@@ -50,6 +51,38 @@ class ServiceRules:
     cancellable_statuses: tuple[str, ...] = ("placed", "processing")
     warranty_years_electronics: int = 2
     warranty_years_default: int = 1
+    # from the store's rules file (store.json); None / empty: the store states no such rule
+    free_shipping_threshold: float | None = None
+    standard_shipping_fee: float | None = None
+    express_shipping_fee: float | None = None
+    payment_methods: tuple[str, ...] = ()
+    return_label_fee: float | None = None
+    refund_days_min: int | None = None
+    refund_days_max: int | None = None
+
+    @classmethod
+    def from_store_file(cls, path, base: ServiceRules | None = None) -> ServiceRules:
+        """The rules a store's `store.json` states, over `base` (the settings' rules)."""
+        from dataclasses import replace
+
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        pick = {
+            "return_window_days": data.get("return_window_days"),
+            "non_returnable_if_opened": tuple(c.lower() for c in data.get("non_returnable_if_opened", ())) or None,
+            "delivery_days_min": data.get("standard_delivery_business_days_min"),
+            "delivery_days_max": data.get("standard_delivery_business_days_max"),
+            "cancellable_statuses": tuple(data.get("cancellable_statuses", ())) or None,
+            "warranty_years_electronics": data.get("warranty_years_electronics"),
+            "warranty_years_default": data.get("warranty_years_default"),
+            "free_shipping_threshold": data.get("free_shipping_threshold"),
+            "standard_shipping_fee": data.get("standard_shipping_fee"),
+            "express_shipping_fee": data.get("express_shipping_fee"),
+            "payment_methods": tuple(data.get("payment_methods", ())) or None,
+            "return_label_fee": data.get("return_label_fee"),
+            "refund_days_min": data.get("refund_business_days_min"),
+            "refund_days_max": data.get("refund_business_days_max"),
+        }  # fmt: skip
+        return replace(base or cls(), **{k: v for k, v in pick.items() if v is not None})
 
 
 def _day(ts: datetime | None) -> str | None:

@@ -95,7 +95,9 @@ NEAR_MISSES = ["add a budget of 30", "remove the budget", "can you remove the pr
                "what about the first one?", "and the third one?", "tell me about the second",
                "what about the last one", "more like the second one", "only things rated 4 or more",
                "only ones rated 4 stars or more thanks", "only 5 star ones", "what's the second one like",
-               "is the first one any good", "what do people say about the third one"]  # fmt: skip
+               "is the first one any good", "what do people say about the third one",
+               "can i still cancel if it's processing", "can i cancel if it hasn't shipped yet",
+               "is it too late to cancel", "can i cancel before it ships", "can i change my mind and cancel"]  # fmt: skip
 
 
 def _typo(rng: random.Random, word: str, p: float) -> str:

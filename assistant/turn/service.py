@@ -42,7 +42,11 @@ def stated_return_facts(
         ]
     kind = "opened items" if opened else "returns"
     verb = "can be returned" if opened else "are accepted"
-    return [f"Yes: {kind} {verb} within {window} days of delivery{left}."]
+    only = ""
+    if opened and rules.non_returnable_if_opened:
+        names = " and ".join(c.title() for c in rules.non_returnable_if_opened)
+        only = f"; only {names} items must be unopened"
+    return [f"Yes: {kind} {verb} within {window} days of delivery{left}{only}."]
 
 
 _OPENED = re.compile(r"\b(?:opened|unsealed|used|worn)\b", re.I)

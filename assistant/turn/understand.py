@@ -40,6 +40,11 @@ _SPAN = re.compile(
     r"|\b(yesterday|last week|last month|a fortnight ago)\b",
     re.I,
 )
+_AFTER = re.compile(
+    r"\b(?:after)\s+(\d{1,3}|a|an|one|two|three|four|five|six|seven|eight|nine|ten)\s+"
+    r"(day|week|month)s?\b()",
+    re.I,
+)
 _SPAN_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
                "seven": 7, "eight": 8, "nine": 9, "ten": 10}  # fmt: skip
 SERVICE = frozenset(Intent) - SHOPPING - {Intent.SMALL_TALK, Intent.OUT_OF_SCOPE, Intent.BASKET}
@@ -100,8 +105,9 @@ def superlative(text: str) -> tuple[str | None, int | None]:
 
 
 def stated_days(text: str) -> int | None:
-    """Days since an event the shopper states ("40 days ago", "two weeks ago", "last week")."""
-    m = _SPAN.search(text)
+    """Days since an event the shopper states ("40 days ago", "two weeks ago", "last week",
+    "after 31 days")."""
+    m = _SPAN.search(text) or _AFTER.search(text)
     if not m:
         return None
     if m.group(3):

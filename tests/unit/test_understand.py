@@ -63,3 +63,45 @@ def test_several_lines_carry_no_single_verdict():
         [_line(), _line(delivered="2026-09-01")], ServiceRules(), date(2026, 11, 1)
     )
     assert len(facts) == 2 and not any(f.startswith(("Yes", "No")) for f in facts)
+
+
+def test_policy_rules_answer_yes_or_no_first_from_the_store_rules():
+    from assistant.turn.policy import policy_facts
+
+    rules = ServiceRules(free_shipping_threshold=40.0, standard_shipping_fee=3.99,
+                         payment_methods=("Visa", "PayPal"), return_label_fee=2.95)  # fmt: skip
+    assert policy_facts("free_delivery", "is delivery free on a £25 order?", rules) == [
+        "No: standard delivery is free on orders over £40.00; a £25.00 order pays £3.99."
+    ]
+    assert policy_facts("free_delivery", "do i get free shipping if i spend 60", rules)[
+        0
+    ].startswith("Yes")
+    assert policy_facts("payment", "can i pay with bitcoin", rules) == [
+        "No: we accept Visa and PayPal."
+    ]
+    assert policy_facts("payment", "can I pay with PayPal?", rules) == ["Yes: we accept PayPal."]
+    assert policy_facts("cancel", "can I cancel an order that has already shipped?", rules)[
+        0
+    ].startswith("No:")
+    assert policy_facts("cancel", "can i still cancel if its processing", rules)[0].startswith(
+        "Yes:"
+    )
+    assert (
+        "£2.95"
+        in policy_facts("return_fee", "does it cost anything to return something?", rules)[0]
+    )
+    assert (
+        policy_facts("refund_time", "how long do refunds take", ServiceRules()) == []
+    )  # not stated
+
+
+def test_a_stated_opened_item_decides_the_return():
+    from assistant.turn.service import stated_opened, stated_return_facts
+
+    rules = ServiceRules()
+    assert stated_opened("bought opened chocolate 20 days ago") is True
+    assert stated_opened("it's still sealed") is False and stated_opened("can I return it") is None
+    assert stated_return_facts(20, "Food & Drink", rules, opened=True)[0].startswith("No: opened")
+    assert stated_return_facts(20, "Food & Drink", rules, opened=False)[0].startswith("Yes")
+    assert stated_return_facts(None, "Home", rules, opened=True)[0].startswith("Yes: opened items")
+    assert stated_days("can I return something after 31 days?") == 31
