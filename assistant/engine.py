@@ -42,6 +42,7 @@ from assistant.turn.select import (
     order_by_superlative,
     qualifying_rows,
     superlative_truth,
+    titles_named,
     top_category,
 )
 from assistant.turn.service import policy_lead, stated_return_facts
@@ -367,7 +368,12 @@ class Engine:
         req, state = plan.request, plan.state
         f = shopping_filters(state.filters)
         profile = user_profile(self.store, user) if user else None
-        like = self._last_purchase(user) if req.past_reference and not state.topic else None
+        like = None
+        if req.past_reference and (  # "like last time": the topic, if it finds anything, else
+            not state.topic
+            or not len(self._qualifying(state.search_text(), f, state.excluded_terms))
+        ):  # the newest purchase's category ("suggestions based on what I usually buy")
+            like = self._last_purchase(user)
         if like is not None:
             state.topic = like.category.split(">")[-1].strip()
             f = replace(f, exclude_ids=(*f.exclude_ids, like.product_id))
@@ -442,7 +448,9 @@ class Engine:
 
     def _about_items(self, plan: TurnPlan, intent: Intent) -> None:
         req = plan.request
-        ids = plan.state.product_ids
+        ids = [i if self.store.get_product(i) else i.upper() for i in plan.state.product_ids]
+        if not ids and intent == Intent.COMPARE:
+            ids = titles_named(self.store, plan.question)
         if not ids and intent == Intent.COMPARE and (req.superlative or plan.state.topic):
             # "compare the two cheapest kettles": the items are decided over every kettle
             f = shopping_filters(plan.state.filters)

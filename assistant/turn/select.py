@@ -99,3 +99,14 @@ def top_category(store, searcher, subject: str) -> str | None:
     if len(rows) == 0:
         return None
     return store.index.products[rows[0]].category.split(">")[0].strip() or None
+
+
+def titles_named(store, text: str) -> list[str]:
+    """Ids of the catalog products whose full titles (12+ characters) the text contains, in the
+    order they are mentioned ("the difference between <title> and <title>")."""
+    low, hits = text.lower(), []
+    for p in store.index.products:
+        if p is not None and len(p.title) >= 12 and (at := low.find(p.title.lower())) >= 0:
+            hits.append((at, at + len(p.title), p.product_id))
+    keep = [h for h in hits if not any(o[0] <= h[0] and h[1] <= o[1] and o != h for o in hits)]
+    return list(dict.fromkeys(pid for _, _, pid in sorted(keep)))

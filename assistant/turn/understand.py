@@ -13,7 +13,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from assistant.conversation import ConversationState, derive_state, message_text, shown_items
+from assistant.conversation import (
+    ConversationState,
+    derive_state,
+    message_text,
+    order_ids,
+    shown_items,
+)
 from assistant.intents import SHOPPING, Intent, IntentResult, rule_intent
 from assistant.turn.basket_act import BasketAsk, read_acts
 from assistant.turn.basket_context import (
@@ -27,13 +33,14 @@ from assistant.turn.service import stated_opened
 _COUNT = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "a couple of": 2, "both": 2}
 _SUPERLATIVE = re.compile(
     r"\b(?:(two|three|four|five|[2-5]|a couple of)\s+)?"
-    r"(cheapest|least expensive|lowest[- ]priced|most affordable|"
+    r"(cheapest|least expensive|lowest[- ]priced|lowest[- ]price|most affordable|"
     r"best[- ]rated|highest[- ]rated|top[- ]rated|best reviewed|best|"
     r"most expensive|priciest|dearest)\b",
     re.I,
 )
 _KIND = {"cheapest": "cheapest", "least expensive": "cheapest", "lowest priced": "cheapest",
-         "lowest-priced": "cheapest", "most affordable": "cheapest", "most expensive": "dearest",
+         "lowest-priced": "cheapest", "most affordable": "cheapest", "lowest price": "cheapest",
+         "lowest-price": "cheapest", "most expensive": "dearest",
          "priciest": "dearest", "dearest": "dearest"}  # fmt: skip
 _SPAN = re.compile(
     r"\b(\d{1,3}|a|an|one|two|three|four|five|six|seven|eight|nine|ten)\s+(day|week|month)s?\s+ago\b"
@@ -145,6 +152,9 @@ def understand(
     state = derive_state(shopping, vocab, currency, classifier, kept)
     if ask is not None:
         state.intent = IntentResult(Intent.BASKET, ask.confidence, "model")
+    elif _past_shopping(state, tagged, question):
+        state.intent = IntentResult(Intent.RECOMMEND, state.intent.confidence, "model")
+        state.shopping_intent = Intent.RECOMMEND
     kind, count = superlative(question)
     known: dict[str, str] = {}
     if titles is not None:
@@ -167,6 +177,26 @@ def understand(
         basket=ask,
         basket_ctx=ctx,
     )
+
+
+# intents the head gives "more like my last order" / "similar to what I got last time" when it
+# misreads them; a reference to the past of three or more words there asks for items like those
+_PAST_MISREAD = frozenset(
+    {Intent.SMALL_TALK, Intent.OUT_OF_SCOPE, Intent.ORDER_STATUS, Intent.CHANGE_ORDER}
+)
+
+
+def _past_shopping(state: ConversationState, tagged, question: str) -> bool:
+    """A message the tagger reads as a reference to the shopper's past ("more like my last
+    order") that the intent head (not a rule) sent to small talk or orders, naming no order and
+    stating no time span: it asks for items like those."""
+    result = state.intent
+    past = tagged[-1].runs("PAST") if tagged else []
+    return bool(
+        any(len(run.split()) >= 3 for run in past) and result is not None
+        and result.source == "model" and result.intent in _PAST_MISREAD
+        and not state.order_ids and not order_ids(question) and stated_days(question) is None
+    )  # fmt: skip
 
 
 def _basket(messages, user_texts, tagged, products, head):
