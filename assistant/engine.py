@@ -352,7 +352,7 @@ class Engine:
         )  # fmt: skip
         if facts:
             plan.lead = " ".join(facts) + " " + cite(sections, facts)
-            plan.ev.facts, plan.model_numbers = facts, False
+            plan.ev.facts = facts  # the model may add numbers the cited policies state
         else:
             plan.lead = policy_lead(self.store, plan.question, sections)
         return bool(facts)

@@ -200,3 +200,15 @@ def test_the_basket_oracle_simulates_the_basket_from_the_answers_shown(store):
     wrong = [*turns[:3], {**turns[3], "answer": turns[3]["answer"].replace("53.97", "35.98")}]
     verdict = oracle_basket.check_basket_case(case, wrong, store, TODAY)
     assert not verdict["passed"] and verdict["misses"] and verdict["violations"]
+
+
+def test_a_number_inside_a_named_title_is_no_price_claim():
+    toys = {"products": {"T1": product("T1", "Star Wars 3.75-Inch Figure Finn", 9.45, 4.0, "Toys > Star Wars")},
+            "orders": [], "events": [], "rules": {}}  # fmt: skip
+    case = {"turns": ["star wars figures"], "user": None,
+            "expect": {"kind": "items", "category": "star wars"}}  # fmt: skip
+    card = {"product_id": "T1", "price": 9.45}
+    ok = "- Star Wars 3.75-Inch Figure Finn — £9.45 [T1]"
+    assert check_case(case, [{"answer": ok, "cards": [card]}], toys, TODAY)["violations"] == []
+    wrong = ok.replace("£9.45", "£3.75")
+    assert check_case(case, [{"answer": wrong, "cards": [card]}], toys, TODAY)["violations"]

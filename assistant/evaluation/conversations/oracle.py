@@ -248,6 +248,13 @@ def check_named(turn: dict, store: dict, allowed: set[str]) -> list[str]:
     return out
 
 
+def without_titles(sentence: str, named: list[dict]) -> str:
+    """The sentence with the named products' titles cut out (their digits are names, not claims)."""
+    for p in sorted(named, key=lambda p: -len(p["title"])):
+        sentence = re.sub(re.escape(p["title"]), " ", sentence, flags=re.I)
+    return sentence
+
+
 def check_amounts(sentence: str, named: list[dict], free: set[float]) -> list[str]:
     prices = {p["price"] for p in named if p["price"] is not None}
     out = []
@@ -362,7 +369,8 @@ def turn_violations(case: dict, turns: list[dict], i: int, store: dict, today: d
             ]
             named, cost = named + shown, [p["price"] for p in shown if p["price"] is not None]
             prices |= {round(abs(a - b), 2) for a in cost for b in cost}
-        out += check_amounts(s, named, prices) + check_ratings(s, named, ratings)
+        claims = without_titles(s, named)  # "3.75-Inch Figure" in a title is no price
+        out += check_amounts(claims, named, prices) + check_ratings(claims, named, ratings)
         out += check_dates(s, ids, store, case, today) + check_free(s, named, store["rules"])
         if final or len(turns) == 1:
             out += check_superlative(s, named, superlative_universe(case, turn, named, store))

@@ -18,6 +18,7 @@ from assistant.evaluation.conversations.oracle import (
     check_named,
     named_products,
     sentences,
+    without_titles,
 )
 
 
@@ -88,7 +89,7 @@ def check_basket_case(case: dict, turns: list[dict], store: dict, today: date) -
         violations += check_cards(turn, store, {}) + check_named(turn, store, set())
         for s in sentences(turn["answer"]):
             ids = [store["products"][p] for p in named_products(s, store) if p in store["products"]]
-            violations += check_amounts(s, ids, amounts)
+            violations += check_amounts(without_titles(s, ids), ids, amounts)
     violations = list(dict.fromkeys(violations))
     return {"passed": not violations and not misses, "violations": violations, "misses": misses}
 
