@@ -33,6 +33,39 @@ def english():
     return speller
 
 
+_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+_KEY = {c: (r, i) for r, row in enumerate(_ROWS) for i, c in enumerate(row)}
+
+
+def _neighbours(a: str, b: str) -> bool:
+    """Keys next to each other on a QWERTY keyboard (same row, or the rows above and below)."""
+    if a not in _KEY or b not in _KEY:
+        return False
+    (ra, ia), (rb, ib) = _KEY[a], _KEY[b]
+    return abs(ra - rb) <= 1 and abs(ia - ib) <= 1 and (ra, ia) != (rb, ib)
+
+
+def is_typo(typed: str, word: str) -> bool:
+    """`typed` is `word` with one typing slip: an adjacent swap, one letter dropped or added, or
+    one letter replaced by a neighbouring key."""
+    if len(typed) == len(word):
+        diff = [i for i, (x, y) in enumerate(zip(typed, word, strict=True)) if x != y]
+        if len(diff) == 1:
+            return _neighbours(typed[diff[0]], word[diff[0]])
+        i = diff[0] if len(diff) == 2 else -1
+        return (
+            len(diff) == 2
+            and diff[1] == i + 1
+            and typed[i] == word[i + 1]
+            and typed[i + 1] == word[i]
+        )
+    short, long_ = sorted((typed, word), key=len)
+    if len(long_) - len(short) != 1:
+        return False
+    # a letter dropped or added after the first (people rarely slip on the first letter)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(1, len(long_)))
+
+
 class Speller:
     """Corrects messages; `catalog_words()` returns the live catalog's words (a Counter)."""
 
@@ -66,10 +99,11 @@ class Speller:
             low = word.lower()
             if low in speller.words:
                 return word
-            found = speller.lookup(low, Verbosity.TOP, 1 if len(low) <= 6 else 2)
-            if not found or found[0].distance == 0:
+            found = speller.lookup(low, Verbosity.CLOSEST, 1)
+            typos = [f.term for f in found if f.distance == 1 and is_typo(low, f.term)]
+            if not typos:
                 return word
-            term = found[0].term
+            term = typos[0]
             return term.capitalize() if word[0].isupper() else term
 
         out = _TOKEN.sub(fix, text)

@@ -39,3 +39,8 @@ def test_typos_are_corrected(speller, typed, meant):
 )
 def test_known_words_ids_and_short_words_are_left_as_typed(speller, text):
     assert speller.correct(text) == text
+
+
+@pytest.mark.parametrize("word", ["bitcoin", "amex", "klarna"])
+def test_a_word_no_typing_slip_explains_is_left_alone(speller, word):
+    assert speller.correct(f"can i pay with {word}") == f"can i pay with {word}"
