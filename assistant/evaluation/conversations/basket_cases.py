@@ -37,9 +37,9 @@ SCRIPTS = [
 SEARCHES = ["show me {leaf}", "do you have {leaf}?", "{leaf} please", "i'm looking for {leaf}"]
 
 
-def basket_cases(rng: random.Random, demo: dict, n: int = 30) -> list[dict]:
-    """`n` cases over the demo store's leaf categories with at least three items in stock."""
-    from assistant.evaluation.conversations.make_cases import case, vary
+def basket_cases(rng: random.Random, demo: dict, case, vary, n: int = 30) -> list[dict]:
+    """`n` cases over the demo store's leaf categories with at least three items in stock
+    (`case` and `vary` are the generator's case builder and typing noise)."""
     from assistant.evaluation.conversations.phrasings import FILLERS
 
     leaves = sorted(k for k, ids in demo["by_leaf"].items() if len(ids) >= 3)

@@ -532,7 +532,8 @@ def main(out: Path = HERE / "cases.jsonl") -> list[dict]:
              + order_cases(rng, demo, pairs) + return_cases(rng, demo, pairs) + policy_cases(rng, demo, pairs)
              + personal_cases(rng, demo) + multi_turn_cases(rng, demo, toys) + handoff_cases(rng, demo, pairs)
              + not_sold_cases(rng, demo))  # fmt: skip
-    cases += basket_cases(random.Random(SEED + 15), demo)  # its own draws: earlier cases unchanged
+    # its own draws, so the earlier cases are unchanged
+    cases += basket_cases(random.Random(SEED + 15), demo, case, vary)
     counts: Counter = Counter()
     for c in cases:
         counts[c["category"]] += 1
