@@ -72,17 +72,19 @@ class Speller:
     def __init__(self, catalog_words) -> None:
         self._catalog_words = catalog_words
         self._known: set[str] = set()
+        self._words = None  # the catalog words last added
         self._lock = threading.Lock()
         self._memo: OrderedDict[str, str] = OrderedDict()
 
     def _speller(self):
         speller = english()
-        words = self._catalog_words()
+        words = self._catalog_words()  # one Counter per catalog version
         with self._lock:
-            new = [w for w in words if w not in self._known]
-            for w in new:
-                speller.create_dictionary_entry(w, CATALOG_COUNT)
-            self._known.update(new)
+            if words is not self._words:  # the catalog changed: add its new words, once
+                for w in words.keys() - self._known:
+                    speller.create_dictionary_entry(w, CATALOG_COUNT)
+                self._known.update(words)
+                self._words = words
         return speller
 
     def correct(self, text: str) -> str:
