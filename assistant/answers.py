@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import re
 
+from assistant.facts import ItemDetails, render
 from assistant.prompts import Evidence, price_text
 
 _NAMES_ITEM = re.compile(r"^(?:often bought (?:after|with)|similar to)\b")
-NOTHING = "I couldn't find anything"  # a failed turn starts like this (handoff counts them)
-CANNOT = "I can only help with"
+CANNOT = "I can only help with"  # an out-of-scope answer starts like this
 
 
 def item_text(item: dict) -> str:
@@ -33,17 +33,6 @@ def items_answer(items: list[dict], described: str) -> str:
     return "\n".join(lines)
 
 
-def nothing_answer(described: str, outside_budget: bool) -> str:
-    text = f"{NOTHING} in stock {described}." if described else f"{NOTHING} that matches."
-    if outside_budget:
-        text += " Some items match at other prices: say 'any price' to see them."
-    return text
-
-
-def facts_answer(facts: list[str]) -> str:
-    return " ".join(facts)
-
-
 def policy_answer(ev: Evidence) -> str:
     if not ev.policies:
         return "I don't have a store policy that answers that; I can pass you to a colleague."
@@ -55,16 +44,16 @@ def policy_answer(ev: Evidence) -> str:
 def template_answer(ev: Evidence, described: str = "") -> str:
     """The fallback answer for any task, from the evidence alone."""
     if ev.task in ("recommend", "search") and ev.items:
-        decided = [f for f in ev.facts if " details: " not in f]
-        lead = facts_answer(decided) + "\n" if decided else ""
+        decided = [f for f in ev.facts if not isinstance(f, ItemDetails)]
+        lead = render(decided) + "\n" if decided else ""
         return lead + items_answer(ev.items, described)
     if ev.task == "compare":
-        decided = [f for f in ev.facts if " details: " not in f]
-        return facts_answer(decided) + "\n" + "\n".join(f"- {item_text(i)}" for i in ev.items)
+        decided = [f for f in ev.facts if not isinstance(f, ItemDetails)]
+        return render(decided) + "\n" + "\n".join(f"- {item_text(i)}" for i in ev.items)
     if ev.task in ("policy", "account"):
         return policy_answer(ev)
     if ev.task in ("order_status", "return_refund", "handoff", "none"):
-        text = facts_answer(ev.facts)
+        text = render(ev.facts)
         if ev.task == "return_refund" and ev.policies:
             top = ev.policies[0]
             text += f" See our policy [{top['file']} › {top['section']}]."

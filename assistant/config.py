@@ -9,13 +9,11 @@ import platformdirs
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from assistant.llm.base import default_model_cache
+
 
 def _default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("shopassist"))
-
-
-def _default_model_cache() -> Path:
-    return Path(platformdirs.user_cache_dir("shopassist")) / "models"
 
 
 class Settings(BaseSettings):
@@ -28,7 +26,7 @@ class Settings(BaseSettings):
         description="Where the store lives: Chroma files, SQLite database, rejects reports.",
     )
     model_cache: Path = Field(
-        default_factory=_default_model_cache,
+        default_factory=default_model_cache,
         description="Converted model weights; separate from data_dir so fresh stores reuse them.",
     )
     chroma_mode: Literal["persistent", "http", "memory"] = Field(

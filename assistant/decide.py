@@ -7,6 +7,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from assistant.facts import (
+    AttributeDiff,
+    Fact,
+    PriceGap,
+    RatingGap,
+    SamePrice,
+    SameRating,
+    SizeGap,
+    Superlative,
+)
 from assistant.prompts import price_text
 from retrieval.index import Filters
 
@@ -75,23 +85,17 @@ def superlatives(items: list[dict]) -> dict[str, str]:
 
 def superlative_facts(
     items: list[dict], tags: dict[str, str], kind: str = "cheapest", total: int | None = None
-) -> list[str]:
-    """The asked superlative as a sentence with the prompt's tags, where `items` are already in
-    superlative order over every qualifying item (`total` of them): "[P1] is the cheapest …"."""
+) -> list[Fact]:
+    """The asked superlative with the prompt's tags, where `items` are already in superlative
+    order over every qualifying item (`total` of them): "[P1] is the cheapest …"."""
     if not items or kind not in ("cheapest", "dearest", "best_rated"):
         return []
     first = items[0]
-    tag = tags[first["product_id"]]
-    of = f" of the {total} items that match" if total and total > 1 else ""
-    if kind == "best_rated":
-        if first.get("rating") is None:
-            return []
-        return [f"[{tag}] is the best rated{of} ({first['rating']:.1f})."]
-    if first.get("price") is None:
+    value = first.get("rating") if kind == "best_rated" else first.get("price")
+    if value is None:
         return []
-    word = "cheapest" if kind == "cheapest" else "most expensive"
-    price = price_text(first["price"], first.get("currency") or "GBP")
-    return [f"[{tag}] is the {word}{of} at {price}."]
+    cur = first.get("currency") or "GBP"
+    return [Superlative(tags[first["product_id"]], kind, value, cur, total)]
 
 
 _LIGHTER = (("weight_g", "lighter", "heavier", "g"), ("capacity_ml", "smaller", "larger", "ml"))
@@ -99,41 +103,39 @@ _LIGHTER = (("weight_g", "lighter", "heavier", "g"), ("capacity_ml", "smaller", 
 
 def compare_facts(
     items: list[dict], attributes: dict[str, dict], tags: dict[str, str]
-) -> list[str]:
+) -> list[Fact]:
     """Price, rating and numeric-attribute comparisons of the first two items, decided by code."""
     if len(items) < 2:
         return []
     a, b = items[0], items[1]
     ta, tb = tags[a["product_id"]], tags[b["product_id"]]
     cur = a.get("currency") or "GBP"
-    facts = []
+    facts: list[Fact] = []
     if a.get("price") is not None and b.get("price") is not None and a["price"] != b["price"]:
         lo, hi = (a, b) if a["price"] < b["price"] else (b, a)
-        diff = hi["price"] - lo["price"]
         facts.append(
-            f"[{tags[lo['product_id']]}] is cheaper: {price_text(lo['price'], cur)} against "
-            f"{price_text(hi['price'], cur)}, {price_text(diff, cur)} less."
+            PriceGap(tags[lo["product_id"]], tags[hi["product_id"]], lo["price"], hi["price"], cur)
         )
     elif a.get("price") is not None and a.get("price") == b.get("price"):
-        facts.append(f"[{ta}] and [{tb}] cost the same, {price_text(a['price'], cur)}.")
+        facts.append(SamePrice(ta, tb, a["price"], cur))
     if a.get("rating") is not None and b.get("rating") is not None:
         if a["rating"] != b["rating"]:
             hi, lo = (a, b) if a["rating"] > b["rating"] else (b, a)
             facts.append(
-                f"[{tags[hi['product_id']]}] is rated higher: {hi['rating']:.1f} against {lo['rating']:.1f}."
+                RatingGap(
+                    tags[hi["product_id"]], tags[lo["product_id"]], hi["rating"], lo["rating"]
+                )
             )
         else:
-            facts.append(f"[{ta}] and [{tb}] are rated the same, {a['rating']:.1f}.")
+            facts.append(SameRating(ta, tb, a["rating"]))
     attrs_a, attrs_b = attributes.get(a["product_id"], {}), attributes.get(b["product_id"], {})
     for key, less, _more, unit in _LIGHTER:
         va, vb = attrs_a.get(key), attrs_b.get(key)
         if isinstance(va, int | float) and isinstance(vb, int | float) and va != vb:
             small, big = (ta, tb) if va < vb else (tb, ta)
-            facts.append(
-                f"[{small}] is {less} than [{big}] ({min(va, vb):g}{unit} against {max(va, vb):g}{unit})."
-            )
+            facts.append(SizeGap(small, big, less, min(va, vb), max(va, vb), unit))
     for key in sorted(set(attrs_a) & set(attrs_b)):
         va, vb = attrs_a[key], attrs_b[key]
         if isinstance(va, str) and isinstance(vb, str) and va != vb and len(facts) < 6:
-            facts.append(f"{key.replace('_', ' ').capitalize()}: [{ta}] {va}, [{tb}] {vb}.")
+            facts.append(AttributeDiff(key, ta, va, tb, vb))
     return facts

@@ -24,6 +24,19 @@ from assistant.decide import (
     shopping_filters,
     superlative_facts,
 )
+from assistant.facts import (
+    NOTHING,
+    BasketChange,
+    Cancellable,
+    Fact,
+    Handoff,
+    ItemDetails,
+    LikePurchase,
+    NoSuchOrder,
+    Note,
+    NothingFound,
+    render,
+)
 from assistant.grounding import Grounder
 from assistant.intents import Intent
 from assistant.prompts import Evidence, agent_messages, shopper_messages
@@ -316,9 +329,7 @@ class Engine:
         intent = plan.state.intent.intent if plan.state.intent else Intent.SMALL_TALK
         if not agent and (intent == Intent.HUMAN_HANDOFF or _failed_twice(messages)):
             plan.ticket_id = open_ticket(self.store, user, "handoff", [dict(m) for m in messages])
-            plan.ev = Evidence("handoff", facts=[
-                f"Ticket {plan.ticket_id} is open: a member of our team will read this conversation and reply here."
-            ])  # fmt: skip
+            plan.ev = Evidence("handoff", facts=[Handoff(plan.ticket_id)])
             plan.use_llm = False
         elif plan.request.states_return_facts and intent in (
             Intent.RETURN_REFUND,
@@ -351,7 +362,7 @@ class Engine:
             topic, plan.question, self.config.rules, self.store.config.currency
         )  # fmt: skip
         if facts:
-            plan.lead = " ".join(facts) + " " + cite(sections, facts)
+            plan.lead = render(facts) + " " + cite(sections, facts)
             plan.ev.facts = facts  # the model may add numbers the cited policies state
         else:
             plan.lead = policy_lead(self.store, plan.question, sections)
@@ -361,7 +372,7 @@ class Engine:
         """A basket turn: the change decided and applied by code; the answer is its fact."""
         key = change_key(user, conversation, messages) if user else None
         fact, plan.lead, items = basket_turn(self.store, user, plan.request, key)
-        plan.ev = Evidence("basket", items=items, facts=[plan.lead])
+        plan.ev = Evidence("basket", items=items, facts=[BasketChange(fact, plan.lead)])
         plan.use_llm, plan.model_numbers, plan.basket = False, False, fact
 
     def _shopping(self, plan: TurnPlan, user: str | None, intent: Intent) -> None:
@@ -395,9 +406,7 @@ class Engine:
             wider = []
             if f.price_max is not None or f.price_min is not None:
                 wider = self._qualifying(subject, _without_price(f), state.excluded_terms)
-            plan.ev = Evidence(
-                "none", facts=[answers.nothing_answer(plan.described, len(wider) > 0)]
-            )
+            plan.ev = Evidence("none", facts=[NothingFound(plan.described, len(wider) > 0)])
             plan.use_llm = False
             return
         plan.truth = superlative_truth(self.store, rows)
@@ -406,7 +415,7 @@ class Engine:
             superlative_facts(items, tags, req.superlative, len(rows)) if req.superlative else []
         )
         if like is not None:
-            facts.append(f"You last bought {like.title}; these are like it.")
+            facts.append(LikePurchase(like.title))
         plan.ev = Evidence(str(intent), items=items, facts=facts)
 
     def _qualifying(self, subject: str, f, excluded: tuple[str, ...] = ()):
@@ -461,10 +470,8 @@ class Engine:
         ids = ids or plan.state.shown_ids[:2]
         products = [p for p in (self.store.get_product(i) for i in ids) if p is not None]
         if not products:
-            plan.ev = Evidence(
-                "none",
-                facts=["Which items do you mean? Tell me their ids or positions in the list."],
-            )
+            ask = "Which items do you mean? Tell me their ids or positions in the list."
+            plan.ev = Evidence("none", facts=[Note(ask)])
             plan.use_llm = False
             return
         items = [item_json(p, 1.0, ["you asked about it"]) for p in products[:4]]
@@ -473,8 +480,8 @@ class Engine:
         facts = compare_facts(items, attrs, tags) if intent == Intent.COMPARE else []
         for p in products[:4]:
             if p.attributes:
-                details = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in p.attributes.items())
-                facts.append(f"[{tags[p.product_id]}] details: {details}.")
+                details = tuple((k, str(v)) for k, v in p.attributes.items())
+                facts.append(ItemDetails(tags[p.product_id], details))
         plan.ev = Evidence("compare" if len(items) > 1 else "search", items=items, facts=facts)
         named = " and ".join(f"[{t}]" for t in tags.values())
         plan.question = f"{plan.question.strip()} (that is {named})"  # references resolved by code
@@ -489,7 +496,7 @@ class Engine:
             facts = stated_return_facts(req.days_ago, top, rules, req.opened)
             policies = policy_sections(self.store, "return window refund " + plan.question)
             plan.ev = Evidence("return_refund", facts=facts, policies=policies)
-            plan.lead, plan.model_numbers = " ".join(facts), False
+            plan.lead, plan.model_numbers = render(facts), False
             return
         if not user:  # a general question about cancelling or refunds gets the store's rule
             general = (
@@ -498,13 +505,13 @@ class Engine:
             if intent != Intent.ORDER_STATUS and self._policy(plan, "policy", general):
                 return
             plan.ev = Evidence(
-                "order_status", facts=["Please sign in so I can look up your orders."]
+                "order_status", facts=[Note("Please sign in so I can look up your orders.")]
             )
             plan.lead, plan.use_llm = "", False
             return
         wanted = plan.state.order_ids
         lines = user_orders(self.store, user, wanted or None)
-        facts = [f"There is no order {o} on your account." for o in missing_orders(wanted, lines)]
+        facts: list[Fact] = [NoSuchOrder(o) for o in missing_orders(wanted, lines)]
         if intent == Intent.RETURN_REFUND:
             lines = self._lines_about(plan, lines)
             facts += return_facts(lines, rules, today)
@@ -513,15 +520,12 @@ class Engine:
         else:
             facts += order_facts(lines, rules, today)
             if intent == Intent.CANCEL_ORDER:
-                for r in lines:
-                    ok = r["status"] in rules.cancellable_statuses
-                    facts.append(
-                        f"Order {r['order_id']} {'can' if ok else 'can no longer'} be cancelled."
-                    )
+                ok = rules.cancellable_statuses
+                facts += [Cancellable(r["order_id"], r["status"] in ok) for r in lines]
             if not lines and not wanted:
-                facts.append("There are no orders on your account yet.")
+                facts.append(Note("There are no orders on your account yet."))
             plan.ev = Evidence("order_status", orders=lines, facts=facts)
-        plan.lead, plan.model_numbers = " ".join(facts), False  # one answer: the facts lead
+        plan.lead, plan.model_numbers = render(facts), False  # one answer: the facts lead
 
     def _lines_about(self, plan: TurnPlan, lines: list[dict]) -> list[dict]:
         """The order lines the shopper names by product, else all of them."""
@@ -578,7 +582,7 @@ def _without_price(f):
 def _failed_twice(messages: list[dict]) -> bool:
     """The last two assistant answers were failures (nothing found / out of scope)."""
     said = [message_text(m) for m in messages if m.get("role") == "assistant"][-2:]
-    return len(said) == 2 and all(s.startswith((answers.NOTHING, answers.CANNOT)) for s in said)
+    return len(said) == 2 and all(s.startswith((NOTHING, answers.CANNOT)) for s in said)
 
 
 def dumps(result: TurnResult) -> str:

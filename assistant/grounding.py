@@ -134,8 +134,8 @@ class Grounder:
             line = _TAG.sub(" ", item_line(tag, item))  # the tag's own digit is no claim
             per_item[item["product_id"]] = {_num(n) for n in _NUMBER.findall(line)}
         for fact in self.ev.facts:
-            nums = {_num(n) for n in _NUMBER.findall(_TAG.sub(" ", fact))}
-            tags = [t.upper() for t in _TAG.findall(fact) if t.upper() in self.items]
+            nums = {_num(n) for n in _NUMBER.findall(_TAG.sub(" ", str(fact)))}
+            tags = [t for t in fact.tags if t in self.items]
             for t in tags:
                 per_item[self.items[t]["product_id"]] |= nums
             if not tags:
@@ -158,9 +158,9 @@ class Grounder:
         fact is about ("[P1] is £5.00 cheaper than [P2]" needs both [P1] and [P2])."""
         out: set[str] = set()
         for fact in self.ev.facts:
-            tags = {t.upper() for t in _TAG.findall(fact)} & set(self.items)
+            tags = set(fact.tags) & set(self.items)
             if tags and {self.items[t]["product_id"] for t in tags} <= set(cited):
-                out |= {_num(m.group(1) or m.group(2)) for m in _MONEY.finditer(fact)}
+                out |= {_num(m.group(1) or m.group(2)) for m in _MONEY.finditer(str(fact))}
         return out
 
     def lead(self, text: str) -> str:

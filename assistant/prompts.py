@@ -49,7 +49,7 @@ class Evidence:
 
     task: str  # a key of TASK_HINTS
     items: list[dict] = field(default_factory=list)  # item JSON (search.item_json)
-    facts: list[str] = field(default_factory=list)  # sentences code made true
+    facts: list = field(default_factory=list)  # assistant.facts.Fact records code decided
     orders: list[dict] = field(default_factory=list)  # order lines of this user only
     policies: list[dict] = field(default_factory=list)  # {"id","section","file","text"}
 

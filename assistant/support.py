@@ -9,12 +9,13 @@ so the reply reveals nothing about other customers.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, select
 
+from assistant.facts import OrderStatus, ReturnVerdict
 from retrieval.sql import orders
 
 support_metadata = MetaData()
@@ -63,8 +64,6 @@ class ServiceRules:
     @classmethod
     def from_store_file(cls, path, base: ServiceRules | None = None) -> ServiceRules:
         """The rules a store's `store.json` states, over `base` (the settings' rules)."""
-        from dataclasses import replace
-
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         pick = {
             "return_window_days": data.get("return_window_days"),
@@ -127,55 +126,47 @@ def missing_orders(requested: list[str], found: list[dict]) -> list[str]:
     return [o for o in requested if o.upper() not in have]
 
 
-def order_facts(lines: list[dict], rules: ServiceRules, today: date) -> list[str]:
-    """Status and delivery sentences for order lines."""
+def order_facts(lines: list[dict], rules: ServiceRules, today: date) -> list[OrderStatus]:
+    """Status and delivery window of each order line."""
     facts = []
     for r in lines:
-        head = f"Order {r['order_id']} ({r['title']})"
-        status = r["status"]
-        if status == "delivered" and r["delivered_at"]:
-            facts.append(f"{head} was delivered on {r['delivered_at']}.")
-        elif status in ("placed", "processing", "shipped"):
+        fact = OrderStatus(r["order_id"], r["title"], r["status"], r["ordered_at"])
+        if r["status"] == "delivered" and r["delivered_at"]:
+            fact = replace(fact, delivered_at=r["delivered_at"])
+        elif r["status"] in ("placed", "processing", "shipped"):
             start = date.fromisoformat(r["ordered_at"])
             lo = add_business_days(start, rules.delivery_days_min)
             hi = add_business_days(start, rules.delivery_days_max)
-            when = f"expected between {lo.isoformat()} and {hi.isoformat()}"
-            if hi < today:
-                when = f"late: it was expected by {hi.isoformat()}"
-            facts.append(f"{head} is {status}, ordered on {r['ordered_at']}; delivery {when}.")
-        else:
-            facts.append(f"{head} is {status} (ordered on {r['ordered_at']}).")
+            fact = replace(fact, expected_from=lo.isoformat(), expected_to=hi.isoformat(),
+                           late=hi < today)  # fmt: skip
+        facts.append(fact)
     return facts
 
 
-def return_facts(lines: list[dict], rules: ServiceRules, today: date) -> list[str]:
+def return_facts(lines: list[dict], rules: ServiceRules, today: date) -> list[ReturnVerdict]:
     """Return eligibility of each order line, computed from the rules and the dates; a single
     line's answer opens with its verdict ("Yes: …", "No: …")."""
     decided = [_return_verdict(r, rules, today) for r in lines]
-    if len(decided) == 1 and decided[0][0]:
-        return [f"{decided[0][0]}: {decided[0][1]}"]
-    return [fact for _, fact in decided]
+    if len(decided) == 1:
+        return [replace(decided[0], lead=True)]
+    return decided
 
 
-def _return_verdict(r: dict, rules: ServiceRules, today: date) -> tuple[str | None, str]:
-    """(verdict or None, fact) for one order line."""
-    head = f"{r['title']} from order {r['order_id']}"
+def _return_verdict(r: dict, rules: ServiceRules, today: date) -> ReturnVerdict:
+    fact = ReturnVerdict(r["order_id"], r["title"], "ok", window_days=rules.return_window_days)
     top = (r.get("category") or "").split(">")[0].strip().lower()
     if r["status"] == "returned":
-        return None, f"{head} has already been returned."
+        return replace(fact, outcome="returned")
     if r["status"] != "delivered" or not r["delivered_at"]:
-        return "No", f"{head} is not delivered yet, so it cannot be returned yet."
-    last = date.fromisoformat(r["delivered_at"]) + timedelta(days=rules.return_window_days)
-    if today > last:
-        return "No", (
-            f"{head} can no longer be returned: the {rules.return_window_days}-day "
-            f"window ended on {last.isoformat()}."
-        )
+        return replace(fact, outcome="not_delivered")
+    last = (
+        date.fromisoformat(r["delivered_at"]) + timedelta(days=rules.return_window_days)
+    ).isoformat()
+    if today.isoformat() > last:
+        return replace(fact, outcome="window_ended", until=last)
     if top in rules.non_returnable_if_opened:
-        return "Yes, if it is unopened", (
-            f"{head} can be returned until {last.isoformat()} only if it is unopened."
-        )
-    return "Yes", f"{head} can be returned until {last.isoformat()}."
+        return replace(fact, outcome="unopened_only", until=last)
+    return replace(fact, until=last)
 
 
 def policy_sections(store, question: str, k: int = 2) -> list[dict]:

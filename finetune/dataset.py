@@ -22,14 +22,27 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from assistant.decide import satisfies, shopping_filters, superlatives
+from assistant.facts import (
+    ItemDetails,
+    OrderStatus,
+    PriceGap,
+    RatingGap,
+    ReturnVerdict,
+    Superlative,
+)
 from assistant.grounding import Grounder
-from assistant.prompts import Evidence, agent_messages, shopper_messages
+from assistant.prompts import (
+    PROMPT_VERSION,
+    Evidence,
+    agent_messages,
+    price_text,
+    shopper_messages,
+)
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 PHONE = re.compile(r"(?<![\w-])(?:\+\d{1,3}[ .-]?)?\(?\d{2,5}\)?[ .-]\d{3,4}[ .-]?\d{3,4}(?![\w-])")
 _PLACEHOLDER = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
 _ORDER_SLOTS = {"Order Number", "Order Number Anonymized", "Purchase ID Anonymized", "Order ID"}
-_FACT_TAG = re.compile(r"^\[(P\d+)\] is the (cheapest|best rated)")
 
 
 @dataclass
@@ -49,6 +62,10 @@ class DatasetConfig:
     validation_fraction: float = 0.15
     """Share of shoppers whose rows go to validation."""
     shop: str = "our shop"
+    shops: tuple[str, ...] = ("our shop", "Northwind Goods", "Maple & Finch", "The Corner Store",
+                              "Bright Basket", "Harbour Home")  # fmt: skip
+    """Shop names the prompts' {shop} slot is filled with, one per row at random: the name is a
+    run-time slot, so the adapter must not learn one."""
     seed: int = 0
 
 
@@ -195,8 +212,6 @@ def user_conversations(
 
 
 def _price(item: dict) -> str:
-    from assistant.prompts import price_text
-
     return price_text(item.get("price"), item.get("currency") or "GBP")
 
 
@@ -210,18 +225,17 @@ def item_target(ev: Evidence, question: str, rng: random.Random) -> str:
     order = list(tags)
     sentences = []
     for fact in ev.facts:  # superlatives code decided for this question
-        m = _FACT_TAG.match(fact)
-        if m:
-            t = m.group(1)
-            it = tags[t]
-            if m.group(2) == "cheapest" and "cheap" in question.lower():
-                sentences.append(rng.choice([f"[{t}] is the cheapest at {_price(it)}.",
-                                             f"The cheapest is [{t}] at {_price(it)}."]))  # fmt: skip
-                order.remove(t), order.insert(0, t)
-            elif m.group(2) == "best rated" and "rated" in question.lower():
-                sentences.append(rng.choice([f"[{t}] is the best rated, at {it['rating']:.1f}.",
-                                             f"The best rated is [{t}] ({it['rating']:.1f})."]))  # fmt: skip
-                order.remove(t), order.insert(0, t)
+        if not isinstance(fact, Superlative) or fact.tag not in tags:
+            continue
+        t, it = fact.tag, tags[fact.tag]
+        if fact.kind == "cheapest" and "cheap" in question.lower():
+            sentences.append(rng.choice([f"[{t}] is the cheapest at {_price(it)}.",
+                                         f"The cheapest is [{t}] at {_price(it)}."]))  # fmt: skip
+            order.remove(t), order.insert(0, t)
+        elif fact.kind == "best_rated" and "rated" in question.lower():
+            sentences.append(rng.choice([f"[{t}] is the best rated, at {it['rating']:.1f}.",
+                                         f"The best rated is [{t}] ({it['rating']:.1f})."]))  # fmt: skip
+            order.remove(t), order.insert(0, t)
     if not sentences:
         t = order[0]
         it = tags[t]
@@ -243,56 +257,66 @@ def item_target(ev: Evidence, question: str, rng: random.Random) -> str:
 
 def compare_target(ev: Evidence, rng: random.Random) -> str:
     """Compare answer: the decided comparison facts, restated, then which to pick for what."""
-    decided = [f for f in ev.facts if " details: " not in f]
     out = []
-    for f in decided:
-        f = re.sub(r"^(\[P\d\]) is cheaper: (\S+) against (\S+), (\S+) less\.$",
-                   lambda m: rng.choice([f"{m[1]} is cheaper at {m[2]} against {m[3]}.",
-                                         f"{m[1]} costs {m[2]}, {m[4]} less than the other."]), f)  # fmt: skip
-        out.append(f)
-    cheap = re.search(r"^\[(P\d)\] is cheaper", " ".join(decided))
-    rated = re.search(r"\[(P\d)\] is rated higher", " ".join(decided))
-    if cheap and rated and cheap.group(1) != rated.group(1):
-        out.append(
-            f"Pick [{cheap.group(1)}] to save money, or [{rated.group(1)}] for the higher rating."
-        )
+    for f in ev.facts:
+        if isinstance(f, PriceGap):
+            low, high, less = (price_text(v, f.currency) for v in (f.low, f.high, f.saving))
+            out.append(rng.choice([f"[{f.cheaper}] is cheaper at {low} against {high}.",
+                                   f"[{f.cheaper}] costs {low}, {less} less than the other."]))  # fmt: skip
+        elif not isinstance(f, ItemDetails):
+            out.append(str(f))
+    cheap = next((f.cheaper for f in ev.facts if isinstance(f, PriceGap)), None)
+    rated = next((f.higher for f in ev.facts if isinstance(f, RatingGap)), None)
+    if cheap and rated and cheap != rated:
+        out.append(f"Pick [{cheap}] to save money, or [{rated}] for the higher rating.")
     elif cheap and rated:
-        out.append(f"[{cheap.group(1)}] is the better pick on both counts.")
+        out.append(f"[{cheap}] is the better pick on both counts.")
     if not out:
         out = [f"[P{n}] costs {_price(it)}{_rated(it)}." for n, it in enumerate(ev.items[:2], 1)]
     return " ".join(out)
 
 
-_ORDER_FACTS = (
-    (r"^Order (\S+) \((.+)\) was delivered on (\S+)\.$",
-     ("Your order {0} ({1}) was delivered on {2}.", "Order {0} with {1} arrived on {2}.")),
-    (r"^Order (\S+) \((.+)\) is (\w+), ordered on (\S+); delivery expected between (\S+) and (\S+)\.$",
-     ("Order {0} ({1}) is {2} and should arrive between {4} and {5}.",
-      "Your order {0} ({1}) is {2}; expect it between {4} and {5}.")),
-    (r"^Order (\S+) \((.+)\) is (\w+), ordered on (\S+); delivery late: it was expected by (\S+)\.$",
-     ("Order {0} ({1}) is running late: it was expected by {4}. Sorry about that.",)),
-    (r"^Order (\S+) \((.+)\) is (\w+) \(ordered on (\S+)\)\.$",
-     ("Order {0} ({1}) is {2}.", "Your order {0} ({1}) has been {2}.")),
-    (r"^(.+) from order (\S+) can be returned until (\S+)\.$",
-     ("You can return {0} from order {1} until {2}.", "{0} from order {1} can be returned until {2}.")),
-    (r"^(.+) from order (\S+) can no longer be returned: the (\d+)-day window ended on (\S+)\.$",
-     ("Sorry, {0} from order {1} can no longer be returned: the {2}-day window ended on {3}.",)),
-    (r"^(.+) from order (\S+) is not delivered yet, so it cannot be returned yet\.$",
-     ("{0} from order {1} has not been delivered yet, so it can't be returned yet.",)),
-)  # fmt: skip
+def order_sentence(f: OrderStatus, rng: random.Random) -> str:
+    """One order's status in words a person would use (the values are the fact's)."""
+    o, t = f.order_id, f.title
+    if f.status == "delivered" and f.delivered_at:
+        return rng.choice([f"Your order {o} ({t}) was delivered on {f.delivered_at}.",
+                           f"Order {o} with {t} arrived on {f.delivered_at}."])  # fmt: skip
+    if f.expected_to and f.late:
+        return f"Order {o} ({t}) is running late: it was expected by {f.expected_to}. Sorry about that."
+    if f.expected_to:
+        a, b = f.expected_from, f.expected_to
+        return rng.choice([f"Order {o} ({t}) is {f.status} and should arrive between {a} and {b}.",
+                           f"Your order {o} ({t}) is {f.status}; expect it between {a} and {b}."])  # fmt: skip
+    return rng.choice(
+        [f"Order {o} ({t}) is {f.status}.", f"Your order {o} ({t}) has been {f.status}."]
+    )
+
+
+def return_sentence(f: ReturnVerdict, rng: random.Random) -> str:
+    """One order line's return verdict in words a person would use."""
+    head = f"{f.title} from order {f.order_id}"
+    if f.outcome == "ok":
+        return rng.choice(
+            [f"You can return {head} until {f.until}.", f"{head} can be returned until {f.until}."]
+        )
+    if f.outcome == "window_ended":
+        return f"Sorry, {head} can no longer be returned: the {f.window_days}-day window ended on {f.until}."
+    if f.outcome == "not_delivered":
+        return f"{head} has not been delivered yet, so it can't be returned yet."
+    return str(f)
 
 
 def facts_target(ev: Evidence, rng: random.Random) -> str:
     """Order / return answer: every decided fact restated (all orders named), plus the policy tag."""
     out = []
     for fact in ev.facts:
-        for pattern, forms in _ORDER_FACTS:
-            m = re.match(pattern, fact)
-            if m:
-                out.append(rng.choice(forms).format(*m.groups()))
-                break
+        if isinstance(fact, OrderStatus):
+            out.append(order_sentence(fact, rng))
+        elif isinstance(fact, ReturnVerdict):
+            out.append(return_sentence(fact, rng))
         else:
-            out.append(fact)
+            out.append(str(fact))
     if ev.task == "return_refund" and ev.policies:
         out.append(f"{_first_sentence(ev.policies[0]['text'])[:-1]} [S1].")
     return " ".join(out)
@@ -360,10 +384,11 @@ def _meta(plan, user: str, source: str) -> dict:
         "evidence": plan.ev.item_ids(),
         "orders": sorted({o["order_id"] for o in plan.ev.orders}),
         "filters": plan.state.filters.to_dict() if plan.state.filters else {},
+        "prompt_version": PROMPT_VERSION,
     }
 
 
-def example(engine, messages, user, rng, source="script", agent=False, opener=""):
+def example(engine, messages, user, rng, source="script", agent=False, opener="", shop=None):
     """(row or None, reason): prompt from the engine's own steps, target written by code."""
     plan = engine.plan(messages, user, agent)
     if not plan.use_llm:
@@ -376,7 +401,7 @@ def example(engine, messages, user, rng, source="script", agent=False, opener=""
     if not target_is_clean(plan, target):
         return None, "target failed grounding"
     build = agent_messages if agent else shopper_messages
-    prompt = build(plan.question, plan.ev, engine.config.shop_name)
+    prompt = build(plan.question, plan.ev, shop or engine.config.shop_name)
     msgs = [*prompt, {"role": "assistant", "content": target}]
     msgs = [{"role": m["role"], "content": scrub(m["content"])} for m in msgs]
     return {"messages": msgs, "meta": _meta(plan, user, source)}, "ok"
@@ -480,13 +505,16 @@ def generate_rows(store, cfg: DatasetConfig, engine=None, progress: bool = False
     for user, order_ids in tqdm(users.items(), desc="shoppers", disable=not progress):
         taste = user_profile(store, user).top_categories(3)
         for convo in user_conversations(rng, cat, taste, order_ids, cfg.per_user):
-            row, why = example(engine, _with_first_answer(engine, convo, user), user, rng)
+            convo = _with_first_answer(engine, convo, user)
+            row, why = example(engine, convo, user, rng, shop=rng.choice(cfg.shops))
             rows.append(row) if row else skipped.update([why])
     if cfg.bitext and Path(cfg.bitext).exists() and cfg.bitext_examples > 0:
         tickets = bitext_tickets(Path(cfg.bitext), users, cfg.bitext_examples, rng)
         for user, ticket, opener in tqdm(list(tickets), desc="tickets", disable=not progress):
             msgs = [{"role": "user", "content": ticket}]
-            row, why = example(engine, msgs, user, rng, "bitext", agent=True, opener=opener)
+            row, why = example(
+                engine, msgs, user, rng, "bitext", True, opener, rng.choice(cfg.shops)
+            )
             rows.append(row) if row else skipped.update([why])
     return rows, dict(skipped)
 
@@ -507,6 +535,7 @@ def build_dataset(store, cfg: DatasetConfig, progress: bool = False) -> dict:
         "skipped": skipped,
         "tasks": dict(Counter(r["meta"]["task"] for r in rows)),
         "sources": dict(Counter(r["meta"]["source"] for r in rows)),
+        "prompt_version": PROMPT_VERSION,
         "config": asdict(cfg),
         "files": {"train": str(out / "train.jsonl"), "validation": str(out / "validation.jsonl")},
     }

@@ -18,6 +18,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from assistant.llm.weights import write_adapter_card
+
 ALL_LINEAR = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 
 
@@ -105,10 +107,10 @@ def resolve_base(cfg: TrainConfig) -> Path:
         return Path(cfg.base_model).expanduser().resolve()
     import os
 
-    from assistant.llm.base import _default_model_cache
+    from assistant.llm.base import default_model_cache
     from assistant.llm.weights import ensure_base_model
 
-    cache = cfg.model_cache or os.environ.get("SHOPASSIST_MODEL_CACHE") or _default_model_cache()
+    cache = cfg.model_cache or os.environ.get("SHOPASSIST_MODEL_CACHE") or default_model_cache()
     return ensure_base_model(Path(cache)).resolve()
 
 
@@ -134,12 +136,20 @@ def encode(tokenizer, messages: list[dict], max_length: int) -> dict | None:
 
 
 def load_examples(path: str | Path, tokenizer, max_length: int, limit: int = 0) -> tuple:
-    """(encoded examples, skipped count) from a JSONL file."""
+    """(encoded examples, skipped count) from a JSONL file; ValueError when a row was made with
+    another prompt version than this code's (the adapter would learn prompts it is never sent)."""
+    from assistant.prompts import PROMPT_VERSION
+
     rows = []
     with open(path, encoding="utf-8") as fh:
-        for line in fh:
+        for n, line in enumerate(fh, 1):
             if line.strip():
                 rows.append(json.loads(line))
+                made = rows[-1].get("meta", {}).get("prompt_version", PROMPT_VERSION)
+                if made != PROMPT_VERSION:
+                    msg = (f"{path}:{n}: made with prompt version {made!r}, but this code writes "
+                           f"{PROMPT_VERSION!r}; rebuild the dataset (finetune/dataset.py)")  # fmt: skip
+                    raise ValueError(msg)
             if limit and len(rows) >= limit:
                 break
     encoded = [encode(tokenizer, r["messages"], max_length) for r in rows]
@@ -382,6 +392,8 @@ def main(cfg: TrainConfig) -> dict:
     bar.close()
     wall = time.perf_counter() - t0
     adapter = save_adapter(model, out / "adapter", cfg.save_dtype, base)
+    write_adapter_card(adapter, base_model=base.name, train_file=str(cfg.train_file), steps=step,
+                       examples=len(train), train_tokens=tokens)  # fmt: skip
     k = max(1, min(5, len(losses) // 4))
     summary = {
         "adapter_dir": str(adapter),

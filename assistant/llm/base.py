@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 Messages = Sequence[Any]  # LangChain messages, ("role", "text") tuples or {"role", "content"} dicts
 
 
-def _default_model_cache() -> Path:
+def default_model_cache() -> Path:
+    """Where converted and merged models live unless configured (the user's cache folder)."""
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("shopassist")) / "models"
@@ -30,7 +31,7 @@ class LLMConfig:
     """What the LLM layer needs from the settings (see `Settings.llm_config`)."""
 
     backend: Literal["vllm", "transformers"] = "vllm"
-    model_cache: Path = field(default_factory=lambda: _default_model_cache())
+    model_cache: Path = field(default_factory=lambda: default_model_cache())
     model_path: Path | None = None
     finetuned: bool = True  # default model: the embedded one with the shipped LoRA merged in
     model_name: str = "smollm2"
@@ -150,7 +151,13 @@ class LLMRuntime:
         self._models: dict[str, BaseChatModel] = {}
 
     def start(self) -> LLMRuntime:
-        """Start (or connect to) the engine and wait until it answers; LLMUnavailable if it can't."""
+        """Start (or connect to) the engine and wait until it answers; LLMUnavailable if it can't.
+        An adapter this process serves must have been trained on this code's prompt version
+        (AdapterMismatch otherwise); a remote server's adapters are its operator's."""
+        if self.config.adapter and not (self.config.backend == "vllm" and self.config.vllm_url):
+            from assistant.llm.weights import check_adapter
+
+            check_adapter(self.config.adapter)
         if self.config.backend == "vllm":
             from assistant.llm.vllm_server import VLLMServer, VLLMStartError
 

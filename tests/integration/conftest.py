@@ -10,6 +10,7 @@ import pytest
 
 from assistant.llm import LLMConfig, LLMRuntime
 from assistant.llm.vllm_server import VLLMServer, free_port
+from assistant.llm.weights import write_adapter_card
 
 REPO = Path(__file__).resolve().parents[2]
 MAX_TOKENS = 16
@@ -70,6 +71,7 @@ def adapter(base_model, tmp_path_factory) -> Path:
     )
     out = tmp_path_factory.mktemp("adapter")
     get_peft_model(model, lora).save_pretrained(out)
+    write_adapter_card(out, note="random LoRA for tests")
     return out
 
 

@@ -67,6 +67,18 @@ def test_no_target_names_a_product_outside_its_evidence_or_breaks_a_constraint(s
             assert order in row["meta"]["orders"]
 
 
+def test_rows_record_the_prompt_version_and_never_teach_one_shop_name(sft_data):
+    from assistant.prompts import PROMPT_VERSION
+
+    _, stats, rows, _ = sft_data
+    assert stats["prompt_version"] == PROMPT_VERSION
+    assert {r["meta"]["prompt_version"] for r in rows} == {PROMPT_VERSION}
+    shops = {
+        re.search(r"(?:assistant|agents) of (.+?)\. ", r["messages"][0]["content"])[1] for r in rows
+    }
+    assert len(shops) >= 3, shops  # the {shop} slot varies, so no name is learned
+
+
 def test_split_is_by_user(sft_data):
     from finetune.dataset import read_jsonl
 
@@ -103,6 +115,10 @@ def test_tiny_run_lowers_the_loss_and_resumes(tiny_run):
     assert summary["val_loss_before"] is None  # resumed: the "before" belongs to the first run
     assert summary["val_loss_after"] < 0.8 * first["val_loss_before"]
     assert summary["train_tokens"] > 0 and summary["peak_memory_mb"] > 0
+    from assistant.llm.weights import check_adapter
+
+    card = check_adapter(summary["adapter_dir"])  # the adapter it wrote may be served
+    assert (card["steps"], card["train_file"]) == (6, cfg.train_file)
 
 
 def test_adapter_dir_is_a_peft_lora_for_the_base_model(tiny_run, base_model):

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from assistant.facts import NothingFound, OrderStatus, ReturnVerdict, Superlative
 from assistant.prompts import Evidence, shopper_messages
 from finetune.dataset import (
     bitext_opener,
@@ -52,7 +53,7 @@ def _plan(ev, filters=None, question="kettles"):
 
 @pytest.mark.parametrize("seed", range(12))
 def test_item_targets_cite_only_evidence_and_keep_decided_superlatives(seed):
-    facts = ["[P1] is the cheapest at £17.99.", "[P2] is the best rated (4.8)."]
+    facts = [Superlative("P1", "cheapest", 17.99), Superlative("P2", "best_rated", 4.8)]
     ev = Evidence("search", items=ITEMS, facts=facts)
     text = item_target(ev, "what are the cheapest kettles?", random.Random(seed))
     assert text.startswith(("[P1] is the cheapest", "The cheapest is [P1]"))
@@ -81,13 +82,17 @@ def test_a_target_citing_an_item_over_budget_is_rejected():
 
 def test_order_and_return_targets_name_every_order_and_cite_the_policy():
     facts = [
-        "Order ORD-10202 (Wooden Marble Run) is shipped, ordered on 2026-10-31; delivery expected between 2026-11-04 and 2026-11-06.",
-        "Order ORD-10148 (Vitamin C Cleanser) was delivered on 2026-09-18.",
-    ]
+        OrderStatus("ORD-10202", "Wooden Marble Run", "shipped", "2026-10-31",
+                    expected_from="2026-11-04", expected_to="2026-11-06"),
+        OrderStatus("ORD-10148", "Vitamin C Cleanser", "delivered", "2026-09-01", "2026-09-18"),
+    ]  # fmt: skip
     text = facts_target(Evidence("order_status", orders=ORDERS, facts=facts), random.Random(1))
     assert "ORD-10202" in text and "ORD-10148" in text and "2026-11-06" in text
-    ret = Evidence("return_refund", orders=ORDERS[1:], policies=POLICY, facts=[
-        "Vitamin C Cleanser from order ORD-10148 can no longer be returned: the 30-day window ended on 2026-10-18."])  # fmt: skip
+    ended = ReturnVerdict(
+        "ORD-10148", "Vitamin C Cleanser", "window_ended", "2026-10-18", lead=True
+    )
+    assert str(ended).startswith("No: Vitamin C Cleanser from order ORD-10148 can no longer")
+    ret = Evidence("return_refund", orders=ORDERS[1:], policies=POLICY, facts=[ended])
     text = facts_target(ret, random.Random(2))
     assert "can no longer be returned" in text and text.endswith("[S1].")
     assert target_is_clean(_plan(ret), text)
@@ -99,7 +104,7 @@ def test_policy_small_talk_and_nothing_targets():
     assert "30 days" in text and "[S1]" in text
     assert write_target(Evidence("small_talk"), "hi", random.Random(0))
     assert (
-        write_target(Evidence("none", facts=["I couldn't find anything."]), "x", random.Random(0))
+        write_target(Evidence("none", facts=[NothingFound("", False)]), "x", random.Random(0))
         is None
     )
 
@@ -186,7 +191,7 @@ def test_vllm_commands_use_the_recorded_base_and_adapter(tmp_path):
 
 
 def _case(question="what are the cheapest kettles?", filters=None, task="search", ev=None):
-    ev = ev or Evidence("search", items=ITEMS, facts=["[P1] is the cheapest at £17.99."])
+    ev = ev or Evidence("search", items=ITEMS, facts=[Superlative("P1", "cheapest", 17.99)])
     return {"messages": shopper_messages(question, ev), "task": task, "question": question,
             "filters": filters or {}}  # fmt: skip
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from assistant.decide import compare_facts, superlatives
+from assistant.facts import OrderStatus, PriceGap
 from assistant.grounding import Grounder
 from assistant.prompts import Evidence, evidence_block, shopper_messages
 
@@ -106,7 +107,7 @@ def test_policy_numbers_must_come_from_the_policy():
 def test_orders_of_other_customers_are_never_named():
     ev = Evidence("order_status", orders=[{"order_id": "ORD-10207", "product_id": "P1", "title": "Beans",
                                            "quantity": 1, "status": "processing", "ordered_at": "2026-10-31"}],
-                  facts=["Order ORD-10207 (Beans) is processing, ordered on 2026-10-31."])  # fmt: skip
+                  facts=[OrderStatus("ORD-10207", "Beans", "processing", "2026-10-31")])  # fmt: skip
     out = ground("Your order ORD-10207 is processing. Order ORD-10001 was delivered.", ev)
     assert out.order_ids == ["ORD-10207"] and "not this customer's" in out.dropped[0][1]
 
@@ -154,9 +155,12 @@ def test_comparison_facts_are_decided_by_code():
     facts = compare_facts(
         [a, b], {"A1": {"weight_g": 900}, "B2": {"weight_g": 1400}}, {"A1": "P1", "B2": "P2"}
     )
-    assert facts[0] == "[P2] is cheaper: £25.00 against £30.00, £5.00 less."
-    assert facts[1] == "[P2] is rated higher: 4.5 against 4.1."
-    assert facts[2] == "[P1] is lighter than [P2] (900g against 1400g)."
+    assert [str(f) for f in facts] == [
+        "[P2] is cheaper: £25.00 against £30.00, £5.00 less.",
+        "[P2] is rated higher: 4.5 against 4.1.",
+        "[P1] is lighter than [P2] (900g against 1400g).",
+    ]
+    assert (facts[0].cheaper, facts[0].saving, facts[1].higher) == ("P2", 5.0, "P2")
 
 
 def test_the_digit_in_a_tag_is_not_a_number_the_model_may_claim():
@@ -192,7 +196,8 @@ def test_a_compared_price_needs_both_items_cited():
     a = {"product_id": "P00159", "title": "Copperleaf Summit Pro Cream Filter Coffee Maker",
          "price": 208.49, "currency": "GBP", "rating": 4.9, "reasons": []}  # fmt: skip
     b = {**a, "product_id": "P00160", "title": "Brewster Filter Coffee Maker", "price": 288.99}
-    fact = "[P1] is cheaper: £208.49 against £288.99, £80.50 less."
+    fact = PriceGap("P1", "P2", 208.49, 288.99)
+    assert str(fact) == "[P1] is cheaper: £208.49 against £288.99, £80.50 less."
     for said, kept in (("[P1] is cheaper against £288.99, £80.50 less.", 0),
                        ("[P1] is £80.50 cheaper than [P2].", 1)):  # fmt: skip
         g = Grounder(Evidence("compare", items=[a, b], facts=[fact]))

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from assistant.facts import render
 from assistant.support import ServiceRules, return_facts
 from assistant.turn.understand import stated_days, superlative
 
@@ -55,44 +56,36 @@ def _line(status="delivered", delivered="2026-10-20", category="Electronics > He
 )
 def test_a_single_return_answer_opens_with_its_verdict(line, verdict):
     (fact,) = return_facts([line], ServiceRules(), date(2026, 11, 1))
-    assert fact.startswith(verdict), fact
+    assert str(fact).startswith(verdict), fact
 
 
 def test_several_lines_carry_no_single_verdict():
     facts = return_facts(
         [_line(), _line(delivered="2026-09-01")], ServiceRules(), date(2026, 11, 1)
     )
-    assert len(facts) == 2 and not any(f.startswith(("Yes", "No")) for f in facts)
+    assert len(facts) == 2 and not any(str(f).startswith(("Yes", "No")) for f in facts)
 
 
 def test_policy_rules_answer_yes_or_no_first_from_the_store_rules():
     from assistant.turn.policy import policy_facts
 
+    def rule(*args) -> list[str]:
+        return [str(f) for f in policy_facts(*args)]
+
     rules = ServiceRules(free_shipping_threshold=40.0, standard_shipping_fee=3.99,
                          payment_methods=("Visa", "PayPal"), return_label_fee=2.95)  # fmt: skip
-    assert policy_facts("free_delivery", "is delivery free on a £25 order?", rules) == [
+    assert rule("free_delivery", "is delivery free on a £25 order?", rules) == [
         "No: standard delivery is free on orders over £40.00; a £25.00 order pays £3.99."
     ]
-    assert policy_facts("free_delivery", "do i get free shipping if i spend 60", rules)[
-        0
-    ].startswith("Yes")
-    assert policy_facts("payment", "can i pay with bitcoin", rules) == [
-        "No: we accept Visa and PayPal."
-    ]
-    assert policy_facts("payment", "can I pay with PayPal?", rules) == ["Yes: we accept PayPal."]
-    assert policy_facts("cancel", "can I cancel an order that has already shipped?", rules)[
-        0
-    ].startswith("No:")
-    assert policy_facts("cancel", "can i still cancel if its processing", rules)[0].startswith(
-        "Yes:"
+    assert rule("free_delivery", "do i get free shipping if i spend 60", rules)[0].startswith("Yes")
+    assert rule("payment", "can i pay with bitcoin", rules) == ["No: we accept Visa and PayPal."]
+    assert rule("payment", "can I pay with PayPal?", rules) == ["Yes: we accept PayPal."]
+    assert rule("cancel", "can I cancel an order that has already shipped?", rules)[0].startswith(
+        "No:"
     )
-    assert (
-        "£2.95"
-        in policy_facts("return_fee", "does it cost anything to return something?", rules)[0]
-    )
-    assert (
-        policy_facts("refund_time", "how long do refunds take", ServiceRules()) == []
-    )  # not stated
+    assert rule("cancel", "can i still cancel if its processing", rules)[0].startswith("Yes:")
+    assert "£2.95" in rule("return_fee", "does it cost anything to return something?", rules)[0]
+    assert rule("refund_time", "how long do refunds take", ServiceRules()) == []  # not stated
 
 
 def test_a_stated_opened_item_decides_the_return():
@@ -101,7 +94,15 @@ def test_a_stated_opened_item_decides_the_return():
     rules = ServiceRules()
     assert stated_opened("bought opened chocolate 20 days ago") is True
     assert stated_opened("it's still sealed") is False and stated_opened("can I return it") is None
-    assert stated_return_facts(20, "Food & Drink", rules, opened=True)[0].startswith("No: opened")
-    assert stated_return_facts(20, "Food & Drink", rules, opened=False)[0].startswith("Yes")
-    assert stated_return_facts(None, "Home", rules, opened=True)[0].startswith("Yes: opened items")
+
+    def said(*args, **kw) -> str:
+        return render(stated_return_facts(*args, **kw))
+
+    assert said(20, "Food & Drink", rules, opened=True).startswith("No: opened")
+    assert said(20, "Food & Drink", rules, opened=False).startswith("Yes")
+    assert said(None, "Home", rules, opened=True).startswith("Yes: opened items")
+    assert said(40, "Electronics", rules) == (
+        "No: returns are accepted within 30 days of delivery, and you said it was 40 days ago. "
+        "If it is faulty, our 2-year warranty for electronics covers it."
+    )
     assert stated_days("can I return something after 31 days?") == 31
