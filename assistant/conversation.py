@@ -323,6 +323,15 @@ def _subject_words(subject: str, state: ConversationState, negated: list[str]) -
     return " ".join(kept).strip(", ")
 
 
+def _keep_names_in(new: Filters, about: Filters) -> None:
+    """Keep the brands and categories of `new` that the tagged subject names too (`about`);
+    exclusions ("not lego") stay whatever words carry them."""
+    new.brands = tuple(b for b in new.brands if b in about.brands)
+    new.categories = tuple(c for c in new.categories if c in about.categories)
+    both = set(about.brands_or_categories)
+    new.brands_or_categories = tuple(x for x in new.brands_or_categories if x in both)
+
+
 def _update_topic(state: ConversationState, words: str, topic_change: bool) -> None:
     if not words:
         return
@@ -346,6 +355,8 @@ def _apply_constraints(
     rules leave over, the old behaviour kept for tests without a model)."""
     parsed = parse_query(text, vocab, currency)
     new, f, notes = parsed.filters, state.filters, state.notes
+    if subject and subject.strip(", "):  # a name only outside the subject ("for kids") is no filter
+        _keep_names_in(new, parse_query(subject, vocab, currency).filters)
     notes.extend(parsed.matched)
     if parsed.currency_note:
         notes.append(parsed.currency_note)

@@ -38,12 +38,12 @@ def describe_filters(f: Filters, currency: str) -> str:
         parts.append(f"{word} {price_text(f.price_min, currency)}")
     if f.rating_min is not None:
         parts.append(f"rated {f.rating_min:g} or more")
-    names = [*f.categories, *f.brands_or_categories]
+    names = [n.replace(" > ", " ") for n in (*f.categories, *f.brands_or_categories)]
     if names:
         parts.append("in " + " or ".join(names))
     if f.brands:
         parts.append("by " + " or ".join(f.brands))
-    excluded = [*f.exclude_brands, *f.exclude_categories]
+    excluded = [n.replace(" > ", " ") for n in (*f.exclude_brands, *f.exclude_categories)]
     if excluded:
         parts.append("not " + " or ".join(excluded))
     return ", ".join(parts)

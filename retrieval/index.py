@@ -125,8 +125,8 @@ class ProductIndex:
         self.reviews[row] = product.review_count or 0
         self.stock[row] = -1 if product.in_stock is None else int(product.in_stock)
         self.alive[row] = True
-        for level in product.category_levels():
-            self.category_rows.setdefault(level, set()).add(row)
+        for name in product.category_names():
+            self.category_rows.setdefault(name, set()).add(row)
         if product.brand:
             self.brand_rows.setdefault(product.brand.lower(), set()).add(row)
 
@@ -134,8 +134,8 @@ class ProductIndex:
         old = self.products[row]
         if old is None:
             return
-        for level in old.category_levels():
-            self.category_rows.get(level, set()).discard(row)
+        for name in old.category_names():
+            self.category_rows.get(name, set()).discard(row)
         if old.brand:
             self.brand_rows.get(old.brand.lower(), set()).discard(row)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -45,6 +46,21 @@ class Product:
     def category_levels(self) -> list[str]:
         """Each level of the category path, lower-cased."""
         return [p.strip().lower() for p in self.category.split(">") if p.strip()]
+
+    def category_names(self) -> list[str]:
+        """The names a shopper may use for this product's category, lower-cased: each level, each
+        part of a compound level below the top ("Paper & Stickers": "stickers"), a level without its
+        leading possessive ("Children's Craft Kits": "craft kits"), and each
+        parent-child pair ("fancy dress > accessories", said "fancy dress accessories")."""
+        levels = self.category_levels()
+        names = list(levels)
+        for level in levels[1:]:
+            parts = [p.strip() for p in re.split(r"[,&]", level) if p.strip()]
+            names += parts if len(parts) > 1 else []
+            who, _, rest = level.partition(" ")  # "children's craft kits": "craft kits"
+            names += [rest] if who.endswith(("'s", "s'")) and rest else []
+        names += [f"{a} > {b}" for a, b in zip(levels, levels[1:], strict=False)]
+        return list(dict.fromkeys(names))
 
 
 @dataclass

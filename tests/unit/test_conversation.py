@@ -222,3 +222,16 @@ def test_content_parts_and_unknown_roles_are_handled():
     s = derive_state(msgs, VOCAB, "GBP", RULES_ONLY)
     assert s.intent.intent == Intent.SEARCH and s.filters.categories == ("puzzles",)
     assert s.user_turns == 1
+
+
+def test_a_name_outside_the_tagged_subject_is_no_filter():
+    from retrieval.types import Product
+
+    names = {n for c in ("Arts & Crafts > Children's Craft Kits", "Handbags > Kids'",
+                         "Fancy Dress > Accessories > Sets & Kits") for n in Product("x", "x", category=c).category_names()}  # fmt: skip
+    vocab = Vocabulary(brands=set(), categories=names)
+    turns = chat("the cheapest craft kits for kids")
+    tagged = derive_state(turns, vocab, "GBP", RULES_ONLY, subjects=["craft kits"])
+    assert tagged.filters.categories == ("craft kits",)  # "for kids" is who it is for
+    untagged = derive_state(turns, vocab, "GBP", RULES_ONLY)  # no tagger: every name found
+    assert set(untagged.filters.categories) == {"craft kits", "kids'"}

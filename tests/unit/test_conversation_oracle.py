@@ -212,3 +212,16 @@ def test_a_number_inside_a_named_title_is_no_price_claim():
     assert check_case(case, [{"answer": ok, "cards": [card]}], toys, TODAY)["violations"] == []
     wrong = ok.replace("£9.45", "£3.75")
     assert check_case(case, [{"answer": wrong, "cards": [card]}], toys, TODAY)["violations"]
+
+
+def test_a_title_two_products_share_names_the_one_tagged_by_id(store):
+    twin = {**store["products"]["P00001"], "product_id": "P00009", "price": 19.99}
+    both = {**store, "products": {**store["products"], "P00009": twin}}
+    got = grade(both, {"kind": "items", "category": "Kettles"},
+                "Try Zestra 1.5L Red Ceramic Kettle — £17.99 [P00001].", [card(both, "P00001")])  # fmt: skip
+    assert got["violations"] == []
+    got = grade(both, {"kind": "items", "category": "Kettles"},
+                "Try Zestra 1.5L Red Ceramic Kettle — £19.99 [P00009].", [card(both, "P00001")])  # fmt: skip
+    assert any(
+        "P00009 is named in the text but not among the cards" in v for v in got["violations"]
+    )

@@ -141,6 +141,7 @@ def _fake_adapter(folder: Path, weights: bytes) -> Path:
     folder.mkdir(parents=True)
     (folder / "adapter_config.json").write_text('{"r": 16}')
     (folder / "adapter_model.safetensors").write_bytes(weights)
+    weights_mod.write_adapter_card(folder)
     return folder
 
 

@@ -94,3 +94,21 @@ def test_plain_query_has_no_filters():
     p = parse("a gift for a coffee lover")
     assert p.filters.to_dict() == {}
     assert p.text == "a gift for a coffee lover"
+
+
+def test_a_category_answers_to_the_names_shoppers_use_for_it():
+    from retrieval.types import Product
+
+    names = Product("x", "x", category="Arts & Crafts > Paper & Stickers").category_names()
+    assert {"paper & stickers", "stickers", "paper", "arts & crafts > paper & stickers"} <= set(
+        names
+    )
+    assert "crafts" not in names  # a top level's parts are too broad ("Food & Drink": "drink")
+    kits = Product("x", "x", category="Fancy Dress > Accessories > Children's Craft Kits")
+    assert {"craft kits", "fancy dress > accessories"} <= set(kits.category_names())
+    vocab = Vocabulary(brands={"Fancy Dress Accessories"}, categories=set(kits.category_names()))
+    f = parse_query("the two cheapest fancy dress accessories", vocab, "GBP").filters
+    assert f.brands_or_categories == ("fancy dress > accessories", "fancy dress accessories")
+    assert parse_query(
+        "stickers please", Vocabulary(set(), set(names)), "GBP"
+    ).filters.categories == ("stickers",)

@@ -155,6 +155,14 @@ def named_products(text: str, store: dict) -> list[str]:
         for h in hits
         if not any(o[0] <= h[0] and h[1] <= o[1] and o[1] - o[0] > h[1] - h[0] for o in hits)
     ]
+    # a title two products share names the one the text tags by id, if it tags one of them
+    tagged = {m[1] for m in _IDTAG.finditer(text)}
+    spans: dict[tuple[int, int], set[str]] = {}
+    for a, b, pid in keep:
+        spans.setdefault((a, b), set()).add(pid)
+    keep = [
+        h for h in keep if len(same := spans[h[:2]]) == 1 or h[2] in tagged or not same & tagged
+    ]
     return list(dict.fromkeys(pid for _, _, pid in sorted(keep)))
 
 
