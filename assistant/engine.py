@@ -338,7 +338,7 @@ class Engine:
             self._orders(plan, user, Intent.RETURN_REFUND)
         elif intent in (Intent.RECOMMEND, Intent.SEARCH) and not plan.state.product_ids:
             self._shopping(plan, user, intent)
-        elif intent in (Intent.COMPARE, Intent.SEARCH):
+        elif intent in (Intent.COMPARE, Intent.SEARCH, Intent.RECOMMEND):  # items referred to
             self._about_items(plan, intent)
         elif intent in ORDER_INTENTS or intent == Intent.RETURN_REFUND:
             self._orders(plan, user, intent)

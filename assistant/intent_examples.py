@@ -150,5 +150,6 @@ what's your phone number | how do I contact support | I need to speak to a manag
 a person please | agent please | can a human help me | I want a real human | put me through to your team
 pass me to a colleague of yours | escalate please | I'd rather talk to staff | let me speak to a supervisor
 this bot isn't helping, get me someone | speak to an actual person | hand me over to support | call centre please
+operator please | can I get an operator | representative! | I need a live agent | human!
 """),
 }

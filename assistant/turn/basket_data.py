@@ -22,7 +22,8 @@ REFS = ["the first one", "the second one", "the third", "the last one", "the che
 QTYS = ["two", "2", "three", "3", "a couple of", "four", "5", "ten", "one", "1", "6"]
 OPENERS = ["", "", "", "ok", "great,", "yes", "perfect,", "hmm", "actually", "please", "cool,",
            "nice, ", "right,", "yes please", "lovely,", "alright"]  # fmt: skip
-SUFFIXES = ["", "", "", "please", "thanks", "?", "!", "pls", "for me", "thank you", "now"]
+SUFFIXES = ["", "", "", "please", "thanks", "?", "!", "pls", "for me", "thank you", "now",
+            ", what do you think?", ", can you help?", "- cheers", ", any thoughts?"]  # fmt: skip
 
 ADD = ["add {ref} {to}", "put {ref} {to}", "i'll take {ref}", "i will take {ref}",
        "can you add {ref} {to}", "could you put {ref} in my {cart}", "add {qty} of {ref}",

@@ -29,7 +29,8 @@ TOPICS: dict[str, tuple[str, ...]] = {
     "express": ("how much is express delivery", "do you offer next day delivery",
                 "what does express shipping cost"),
     "return_window": ("how long do I have to return something", "what is the return window",
-                      "how many days do I have to send an item back"),
+                      "how many days do I have to send an item back", "what is your refund policy",
+                      "am I eligible for a refund"),
     "cancel": ("can I cancel my order", "can I still cancel an order that has shipped",
                "is it too late to cancel", "how do I cancel an order"),
     "return_fee": ("does it cost anything to return something", "are returns free",
@@ -41,7 +42,7 @@ TOPICS: dict[str, tuple[str, ...]] = {
     "warranty": ("what warranty do I get", "how long is the guarantee",
                  "is there a warranty on electronics"),
 }  # fmt: skip
-_YES_NO = re.compile(r"^\W*(?:\w+[,!]?\s+){0,4}?(?:can|could|do|does|is|are|will|may|am)\b", re.I)
+_YES_NO = re.compile(r"^\W*(?:\w+[,!:]?\s+){0,4}?(?:can|could|do|does|is|are|will|may|am)\b", re.I)
 _AMOUNT = re.compile(r"[£$€]\s?(\d[\d,]*(?:\.\d{1,2})?)|\b(\d{1,5}(?:\.\d{1,2})?)\b")
 _STATUSES = ("placed", "processing", "shipped", "dispatched", "delivered")
 

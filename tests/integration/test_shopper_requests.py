@@ -147,3 +147,16 @@ def test_show_me_coffee_says_each_price_once(ask):
 def test_a_product_the_store_does_not_sell_gets_no_cards(ask):
     result = ask("do you sell car tyres?")
     assert result.cards == [] and "[P" not in result.answer, result.answer
+
+
+def test_more_about_the_second_one_with_filler_is_about_that_item(ask):
+    shown = ask("smartwatches under 240 pounds").cards
+    result = ask(
+        "smartwatches under 240 pounds", "tell me more about the second one, what do you suggest?"
+    )
+    assert len(shown) >= 2 and [c["product_id"] for c in result.cards] == [shown[1]["product_id"]]
+
+
+def test_a_one_word_call_for_a_person_opens_a_ticket(ask):
+    result = ask("operator!")
+    assert re.search(r"Ticket \d+ is open", result.answer), result.answer

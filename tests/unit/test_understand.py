@@ -83,6 +83,9 @@ def test_policy_rules_answer_yes_or_no_first_from_the_store_rules():
     assert rule("cancel", "can I cancel an order that has already shipped?", rules)[0].startswith(
         "No:"
     )
+    assert rule("cancel", "quick question: can i still cancel if its processing pls", rules)[
+        0
+    ].startswith("Yes:")
     assert rule("cancel", "can i still cancel if its processing", rules)[0].startswith("Yes:")
     assert "£2.95" in rule("return_fee", "does it cost anything to return something?", rules)[0]
     assert rule("refund_time", "how long do refunds take", ServiceRules()) == []  # not stated
