@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
+import numpy as np
+
 from assistant import answers
 from assistant.conversation import ConversationState, message_text
 from assistant.decide import (
@@ -50,6 +52,7 @@ from assistant.support import (
     user_orders,
 )
 from assistant.turn.basket import basket_turn
+from assistant.turn.interest import Interests
 from assistant.turn.policy import PolicyTopics, cite, policy_facts
 from assistant.turn.select import (
     order_by_superlative,
@@ -171,6 +174,7 @@ class Engine:
         self.tagger = tagger
         self.speller = Speller(self.searcher.catalog_words)
         self.policy_topics = PolicyTopics(store.embedder)
+        self.interests = Interests(store)
 
     # --- public ----------------------------------------------------------------------------
     def answer(
@@ -390,6 +394,8 @@ class Engine:
             f = replace(f, exclude_ids=(*f.exclude_ids, like.product_id))
         subject = state.search_text()
         rows = self._qualifying(subject, f, state.excluded_terms)
+        if req.interest and like is None:
+            rows, subject = self._interest(plan, rows, f, subject)
         k = self.config.prompt_items
         if req.superlative:
             ordered = order_by_superlative(self.store, rows, req.superlative)
@@ -417,6 +423,16 @@ class Engine:
         if like is not None:
             facts.append(LikePurchase(like.title))
         plan.ev = Evidence(str(intent), items=items, facts=facts)
+
+    def _interest(self, plan: TurnPlan, rows, f, subject: str):
+        """A recipient's interest ("a gift for a bookworm") read as the categories it points to,
+        when the words alone find nothing there: (rows, subject) to use."""
+        leaves = self.interests.leaves(plan.request.interest)
+        leaf_rows = self.interests.rows(plan.request.interest) if leaves else []
+        if not len(leaf_rows) or np.isin(leaf_rows, rows).any():
+            return rows, subject
+        plan.state.topic = ", ".join(leaf.lower() for leaf in leaves)
+        return leaf_rows[self.store.index.mask(f)[leaf_rows]], plan.state.search_text()
 
     def _qualifying(self, subject: str, f, excluded: tuple[str, ...] = ()):
         return qualifying_rows(self.store, self.searcher, subject, f, excluded)

@@ -92,13 +92,16 @@ def superlative_truth(store, rows: np.ndarray) -> dict[str, str]:
 
 def top_category(store, searcher, subject: str) -> str | None:
     """The top-level category of the first product about the subject ("headphones" ->
-    Electronics), or None."""
+    Electronics), else about its last word that finds one (the head noun of "can i return
+    opened skincare"), or None."""
     from retrieval.index import Filters
 
-    rows = qualifying_rows(store, searcher, subject, Filters()) if subject else []
-    if len(rows) == 0:
-        return None
-    return store.index.products[rows[0]].category.split(">")[0].strip() or None
+    words = [w for w in subject.replace(",", " ").split() if len(w) > 2]
+    for text in dict.fromkeys([subject.strip(), *reversed(words)]):
+        rows = qualifying_rows(store, searcher, text, Filters()) if text else []
+        if len(rows):
+            return store.index.products[rows[0]].category.split(">")[0].strip() or None
+    return None
 
 
 def titles_named(store, text: str) -> list[str]:

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 HEAD_PATH = Path(__file__).with_name("slot_tagger.npz")
-LABELS = ("O", "ITEM", "PAST")
+LABELS = ("O", "ITEM", "PAST", "INTEREST")
 WORD = re.compile(r"[£$€]|\w+(?:['.-]\w+)*")  # linear: the groups cannot overlap
 MEMO_SIZE = 4096
 

@@ -1,7 +1,8 @@
 """Training sentences for the slot tagger: shopper requests assembled from labelled pieces.
 
-Each piece carries its label: ITEM (what to search for: product types, brands, attributes,
-interests), PAST (a reference to the shopper's own history) or O (filler, gifts and recipients,
+Each piece carries its label: ITEM (what to search for: product types, brands, attributes),
+INTEREST (what a gift's recipient is into: "a coffee lover", "an avid hiker", "someone who
+bakes"), PAST (a reference to the shopper's own history) or O (filler, gifts and recipients,
 budgets, ratings, superlatives, politeness). The tagger learns the difference from MiniLM's
 contextual word vectors, so phrasings outside these pieces are still tagged; exact values
 (amounts, ratings, ids) are read by validators, never by the tagger.
@@ -23,7 +24,8 @@ DETERMINERS = ["", "", "a", "an", "some", "a good", "a nice", "decent", "new", "
 GIFTS = ["a gift", "a present", "gift ideas", "a birthday present", "something nice", "something",
          "anything", "a little treat", "stocking fillers", "ideas", "a christmas gift",
          "a thank you gift", "a housewarming present", "something special", "a surprise",
-         "a secret santa gift", "some inspiration", "a leaving present"]  # fmt: skip
+         "a secret santa gift", "some inspiration", "a leaving present", "picks", "some picks",
+         "suggestions", "recommendations", "top picks"]  # fmt: skip
 RECIPIENTS = ["for my dad", "for my mum", "for my wife", "for him", "for her", "for a friend",
               "for my boss", "for a 10 year old", "for my sister's birthday", "for christmas",
               "for a coworker", "for my husband", "for my grandma", "for the kids",
@@ -37,6 +39,25 @@ INTERESTS = [
     ("for a big", "fan"),
     ("for my friend who likes", ""),
 ]
+# People described by what they are into (INTEREST: what to look for, read as an interest in a
+# kind of product rather than the product itself); hobbies, not this catalog's words.
+FANS = ["runner", "gardener", "baker", "keen cook", "gamer", "hiker", "cyclist", "tea drinker",
+        "coffee addict", "music fan", "film buff", "yoga fan", "golfer", "fisherman", "knitter",
+        "keen reader", "swimmer", "painter", "camper", "wine lover", "dog owner", "cat person",
+        "skier", "tech geek", "foodie", "gym goer", "sweet tooth", "climber", "birdwatcher",
+        "home chef", "plant lover", "bookish teen", "fitness fanatic", "puzzle nerd",
+        "caffeine addict", "wine snob", "sneakerhead", "gadget freak", "cheese fiend", "tea fiend",
+        "workaholic", "shopaholic", "film nerd", "bibliophile", "audiophile", "cinephile",
+        "marathon runner", "cocktail fan", "beauty junkie", "skincare addict", "candle fanatic",
+        "vinyl collector", "stamp collector", "lego fanatic", "board gamer", "chess player",
+        "pet lover", "dog lover", "nature lover", "outdoorsy type", "sporty teen", "new dad",
+        "keen gardener", "amateur baker", "budding artist", "aspiring chef", "trainee barista"]  # fmt: skip
+FAN_FRAMES = [("for a", ""), ("for an avid", ""), ("for my friend who is a", ""),
+              ("for someone who is a big", ""), ("for my dad, he's a", ""), ("for a keen", ""),
+              ("for my sister, she's a", ""), ("for a friend who's a huge", ""), ("for a real", ""),
+              ("for my colleague, a total", ""), ("for our son - he's a", "")]  # fmt: skip
+DOERS = [("bakes", ""), ("cycles", ""), ("swims", ""), ("paints", ""), ("knits", ""),
+         ("plays", "golf"), ("goes", "hiking"), ("cooks", ""), ("gardens", "")]  # fmt: skip
 BUDGETS = ["under 30", "under £30", "below 50 pounds", "for less than 20", "around 25 quid",
            "up to £40", "max 15", "between 10 and 20", "no more than £35", "cheap", "under 30 dollars",
            "under 20 quid", "budget is 60", "at most 45 pounds", "less than £12.50", "sub 25",
@@ -59,7 +80,8 @@ FOLLOW_UPS = ["only things rated 4.5 or more", "cheaper", "cheaper please", "any
               "more like the first", "only ones in stock", "something less expensive",
               "can you go lower", "what else is there", "any with better reviews?",
               "too pricey", "ok and under 15?", "only the good ones", "other options?",
-              "hmm not those", "what about something different"]  # fmt: skip
+              "hmm not those", "what about something different", "and under £50", "and cheaper",
+              "and rated 4 or more", "and in stock please", "also under 30"]  # fmt: skip
 ATTRIBUTES = ["blue", "red", "black", "white", "wooden", "large", "small", "1.7l", "organic",
               "waterproof", "wireless", "stainless steel", "cotton", "quiet", "vegan", "kids",
               "gluten free", "leather", "green", "portable", "king size", "non-stick"]  # fmt: skip
@@ -119,12 +141,23 @@ def sentence(rng: random.Random, products: list[str]) -> list[tuple[str, str]]:
         if rng.random() < 0.4:
             out += _piece(rng, rng.choice(BUDGETS), "O")
         return out + _piece(rng, rng.choice(SUFFIXES[:4]), "O")
-    out += _piece(rng, rng.choice(ASKS), "O")
+    out += _piece(rng, rng.choice(ASKS) if rng.random() < 0.8 else "", "O")
     if kind < 0.5:  # a gift with a recipient or an interest
         out += _piece(rng, rng.choice(GIFTS), "O")
-        if rng.random() < 0.4:
+        roll = rng.random()
+        if roll < 0.3:  # "for a coffee lover": the product words are the interest
             lead, tail = rng.choice(INTERESTS)
-            out += _piece(rng, lead, "O") + _item(rng, products) + _piece(rng, tail, "O")
+            words = [(w, "INTEREST") for w, _ in _item(rng, products)]
+            out += _piece(rng, lead, "O") + words + _piece(rng, tail, "O")
+        elif roll < 0.45:  # "for an avid hiker"
+            lead, tail = rng.choice(FAN_FRAMES)
+            out += _piece(rng, lead, "O") + _piece(rng, rng.choice(FANS), "INTEREST")
+            out += _piece(rng, tail, "O")
+        elif roll < 0.55:  # "for someone who bakes"
+            verb, obj = rng.choice(DOERS)
+            out += _piece(rng, "for someone who", "O") + _piece(
+                rng, f"{verb} {obj}".strip(), "INTEREST"
+            )
         else:
             out += _piece(rng, rng.choice(RECIPIENTS), "O")
     else:

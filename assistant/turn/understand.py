@@ -72,6 +72,7 @@ class Request:
     opened: bool | None = None  # the item is said to be opened (True) or sealed (False)
     known_titles: dict[str, str] = field(default_factory=dict)  # titles shown earlier -> ids
     subject: str = ""  # the words of this message the tagger marked as the thing it is about
+    interest: str = ""  # what a gift's recipient is into, as the tagger marked it ("a bookworm")
     basket: BasketAsk | None = None  # a basket act ("add the first one"), None: not one
     basket_ctx: BasketContext | None = None  # what a basket act can refer to
 
@@ -144,7 +145,7 @@ def understand(
         ]
     user_texts = [message_text(m) for m in messages if m.get("role") == "user"]
     tagged = tagger.tag_many(user_texts) if tagger is not None and user_texts else None
-    subjects = [", ".join(t.runs("ITEM")) for t in tagged] if tagged else None
+    subjects = [", ".join(t.runs("ITEM") + t.runs("INTEREST")) for t in tagged] if tagged else None
     question = user_texts[-1] if user_texts else ""
     ask, ctx, flags = _basket(messages, user_texts, tagged, products, basket_head)
     shopping = without_basket_turns(messages, flags) if any(flags) else messages
@@ -174,6 +175,7 @@ def understand(
         opened=stated_opened(question),
         known_titles=known,
         subject=subjects[-1] if subjects else "",
+        interest=", ".join(tagged[-1].runs("INTEREST")) if tagged else "",
         basket=ask,
         basket_ctx=ctx,
     )

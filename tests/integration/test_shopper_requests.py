@@ -160,3 +160,13 @@ def test_more_about_the_second_one_with_filler_is_about_that_item(ask):
 def test_a_one_word_call_for_a_person_opens_a_ticket(ask):
     result = ask("operator!")
     assert re.search(r"Ticket \d+ is open", result.answer), result.answer
+
+
+def test_a_gift_for_a_fan_finds_what_they_are_into(ask, demo_store):
+    store, _ = demo_store
+    result = ask("present for a bookworm friend, under 15")
+    assert result.cards, result.answer
+    for card in result.cards:
+        assert store.get_product(card["product_id"]).category.startswith("Books"), card
+        assert card["price"] < 15
+    assert ask("a gift for a golfer").cards == []  # nothing for golfers here: said so

@@ -126,6 +126,12 @@ def report(graded: list, skipped: list[str], wall: float) -> dict:
             for c, turns, _, v in graded
             if not v["passed"]
         ],  # fmt: skip
+        "dropped": [  # what grounding took out of the model's text, and why
+            {"id": c["id"], "turn": n, "text": text, "reason": why}
+            for c, turns, _, _ in graded
+            for n, t in enumerate(turns, 1)
+            for text, why in t.get("dropped", [])
+        ],
         "wall_s": round(wall, 1),
     }
 
