@@ -9,7 +9,10 @@ from dataclasses import replace
 
 from assistant.facts import (
     AttributeDiff,
+    BestFor,
+    Comparing,
     Fact,
+    ItemDetails,
     PriceGap,
     RatingGap,
     SamePrice,
@@ -139,3 +142,13 @@ def compare_facts(
         if isinstance(va, str) and isinstance(vb, str) and va != vb and len(facts) < 6:
             facts.append(AttributeDiff(key, ta, va, tb, vb))
     return facts
+
+
+def compare_answer(facts: list[Fact], tags: list[str]) -> list[Fact]:
+    """The whole answer to a comparison, decided by code: the items compared, how they differ
+    (`facts` from `compare_facts`), and which to pick for what."""
+    decided = [f for f in facts if not isinstance(f, ItemDetails)]
+    cheaper = next((f.cheaper for f in decided if isinstance(f, PriceGap)), None)
+    rated = next((f.higher for f in decided if isinstance(f, RatingGap)), None)
+    pick = [BestFor(cheaper, rated)] if cheaper and rated else []
+    return [Comparing(tuple(tags)), *decided, *pick]

@@ -20,6 +20,7 @@ from assistant import answers
 from assistant.conversation import ConversationState, message_text
 from assistant.decide import (
     PROMPT_ITEMS,
+    compare_answer,
     compare_facts,
     describe_filters,
     satisfies,
@@ -354,6 +355,10 @@ class Engine:
             plan.ev, plan.use_llm = Evidence("out_of_scope"), False
         else:
             plan.ev = Evidence("small_talk")
+        if plan.lead and not plan.model_numbers and not agent:
+            plan.use_llm = (
+                False  # the decided lead is the whole answer (the model would restate it)
+            )
         timings["retrieve"] = round(time.perf_counter() - t, 3)
 
     def _policy(self, plan: TurnPlan, task: str, topics: tuple[str, ...] | None = None) -> bool:
@@ -499,6 +504,9 @@ class Engine:
                 details = tuple((k, str(v)) for k, v in p.attributes.items())
                 facts.append(ItemDetails(tags[p.product_id], details))
         plan.ev = Evidence("compare" if len(items) > 1 else "search", items=items, facts=facts)
+        if plan.ev.task == "compare":  # the comparison is decided whole: it is the answer
+            plan.lead = render(compare_answer(facts, list(tags.values())))
+            plan.model_numbers = False
         named = " and ".join(f"[{t}]" for t in tags.values())
         plan.question = f"{plan.question.strip()} (that is {named})"  # references resolved by code
 
@@ -512,7 +520,7 @@ class Engine:
             facts = stated_return_facts(req.days_ago, top, rules, req.opened)
             policies = policy_sections(self.store, "return window refund " + plan.question)
             plan.ev = Evidence("return_refund", facts=facts, policies=policies)
-            plan.lead, plan.model_numbers = render(facts), False
+            plan.lead, plan.model_numbers = _cited(facts, policies), False
             return
         if not user:  # a general question about cancelling or refunds gets the store's rule
             general = (
@@ -533,14 +541,15 @@ class Engine:
             facts += return_facts(lines, rules, today)
             policies = policy_sections(self.store, "return window refund " + plan.question)
             plan.ev = Evidence("return_refund", orders=lines, facts=facts, policies=policies)
-        else:
-            facts += order_facts(lines, rules, today)
-            if intent == Intent.CANCEL_ORDER:
-                ok = rules.cancellable_statuses
-                facts += [Cancellable(r["order_id"], r["status"] in ok) for r in lines]
-            if not lines and not wanted:
-                facts.append(Note("There are no orders on your account yet."))
-            plan.ev = Evidence("order_status", orders=lines, facts=facts)
+            plan.lead, plan.model_numbers = _cited(facts, policies), False
+            return
+        facts += order_facts(lines, rules, today)
+        if intent == Intent.CANCEL_ORDER:
+            ok = rules.cancellable_statuses
+            facts += [Cancellable(r["order_id"], r["status"] in ok) for r in lines]
+        if not lines and not wanted:
+            facts.append(Note("There are no orders on your account yet."))
+        plan.ev = Evidence("order_status", orders=lines, facts=facts)
         plan.lead, plan.model_numbers = render(facts), False  # one answer: the facts lead
 
     def _lines_about(self, plan: TurnPlan, lines: list[dict]) -> list[dict]:
@@ -593,6 +602,11 @@ class Engine:
 
 def _without_price(f):
     return replace(f, price_min=None, price_max=None)
+
+
+def _cited(facts: list[Fact], policies: list[dict]) -> str:
+    """Decided return facts and the policy section that states their rule."""
+    return f"{render(facts)} {cite(policies, facts)}".strip()
 
 
 def _failed_twice(messages: list[dict]) -> bool:

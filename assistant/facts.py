@@ -180,6 +180,40 @@ class AttributeDiff(Fact):
 
 
 @dataclass(frozen=True)
+class Comparing(Fact):
+    """The items a comparison is about, named first so that every compared item is named."""
+
+    items: tuple[str, ...]
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return self.items
+
+    def text(self) -> str:
+        named = [f"[{t}]" for t in self.items]
+        return f"Comparing {', '.join(named[:-1])} and {named[-1]}."
+
+
+@dataclass(frozen=True)
+class BestFor(Fact):
+    """Which compared item to pick for what, from the price and rating gaps."""
+
+    cheaper: str
+    higher_rated: str
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((self.cheaper, self.higher_rated)))
+
+    def text(self) -> str:
+        if self.cheaper == self.higher_rated:
+            return f"[{self.cheaper}] is the better pick on both counts."
+        return (
+            f"Pick [{self.cheaper}] to save money, or [{self.higher_rated}] for the higher rating."
+        )
+
+
+@dataclass(frozen=True)
 class ItemDetails(Fact):
     """An item's attributes, for questions about it (evidence, not an answer of its own)."""
 

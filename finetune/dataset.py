@@ -23,6 +23,7 @@ from pathlib import Path
 
 from assistant.decide import satisfies, shopping_filters, superlatives
 from assistant.facts import (
+    BestFor,
     ItemDetails,
     OrderStatus,
     PriceGap,
@@ -267,10 +268,8 @@ def compare_target(ev: Evidence, rng: random.Random) -> str:
             out.append(str(f))
     cheap = next((f.cheaper for f in ev.facts if isinstance(f, PriceGap)), None)
     rated = next((f.higher for f in ev.facts if isinstance(f, RatingGap)), None)
-    if cheap and rated and cheap != rated:
-        out.append(f"Pick [{cheap}] to save money, or [{rated}] for the higher rating.")
-    elif cheap and rated:
-        out.append(f"[{cheap}] is the better pick on both counts.")
+    if cheap and rated:
+        out.append(str(BestFor(cheap, rated)))
     if not out:
         out = [f"[P{n}] costs {_price(it)}{_rated(it)}." for n, it in enumerate(ev.items[:2], 1)]
     return " ".join(out)

@@ -170,3 +170,10 @@ def test_a_gift_for_a_fan_finds_what_they_are_into(ask, demo_store):
         assert store.get_product(card["product_id"]).category.startswith("Books"), card
         assert card["price"] < 15
     assert ask("a gift for a golfer").cards == []  # nothing for golfers here: said so
+
+
+def test_a_comparison_names_both_items_and_says_which_to_pick(ask, demo_store):
+    result = ask("compare the two cheapest kettles")
+    ids = [c["product_id"] for c in result.cards]
+    assert len(ids) == 2 and all(f"[{i}]" in result.answer for i in ids), result.answer
+    assert "cheaper" in result.answer and "Pick" in result.answer or "better pick" in result.answer

@@ -57,7 +57,8 @@ def play(engine, case: dict) -> tuple[list[dict], dict]:
         result = engine.answer(messages, case["user"])
         messages.append({"role": "assistant", "content": result.answer})
         turns.append({"user": text, "answer": result.answer, "cards": result.cards, "ticket_id": result.ticket_id,
-                      "intent": result.intent, "llm_text_used": result.llm_text_used})  # fmt: skip
+                      "intent": result.intent, "llm_text_used": result.llm_text_used,
+                      "dropped": [list(d) for d in result.dropped]})  # fmt: skip
         stats["dropped"] += len(result.dropped)
         stats["kept"] += len(sentences(result.answer))
         stats["llm_turns"] += bool(result.llm_text_used)
