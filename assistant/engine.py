@@ -356,9 +356,8 @@ class Engine:
         else:
             plan.ev = Evidence("small_talk")
         if plan.lead and not plan.model_numbers and not agent:
-            plan.use_llm = (
-                False  # the decided lead is the whole answer (the model would restate it)
-            )
+            # the decided lead is the whole answer: the model would only restate it
+            plan.use_llm = False
         timings["retrieve"] = round(time.perf_counter() - t, 3)
 
     def _policy(self, plan: TurnPlan, task: str, topics: tuple[str, ...] | None = None) -> bool:

@@ -62,6 +62,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         store = open_store(StoreConfig(data_dir=Path(tmp) / "data"))
         prepare_demo(store)
+        understand_ms = understand_latency(store, DEFAULT_NOW.date())
         cfg = LLMConfig(backend=args.backend, model_path=model, vllm_port=free_port(),
                         vllm_kvcache_gib=1, max_tokens=args.max_tokens, log_dir=Path(tmp))  # fmt: skip
         with LLMRuntime(cfg) as runtime:
@@ -101,6 +102,8 @@ def main() -> None:
                 "p95 ms": pct(raw_ttft, 95),
             }
         )
+    out.append({"what": f"ShopAssist understand, {len(understand_ms)} eval turns (no LLM)",
+                "p50 ms": pct(understand_ms, 50), "p95 ms": pct(understand_ms, 95)})  # fmt: skip
     for k in ("understand", "retrieve", "generate", "ground", "ttft_shown", "total"):
         if stages.get(k):
             out.append(
@@ -112,6 +115,30 @@ def main() -> None:
             )
     print(table(out))
     print(f"mean total {statistics.mean(stages['total']):.2f} s")
+
+
+def understand_latency(store, today) -> list[float]:
+    """Seconds of the understand stage for each new user message of the conversation eval's
+    demo cases (every message unseen, so each costs its MiniLM pass); no LLM."""
+    import json
+
+    from assistant.engine import Engine
+
+    cases_file = REPO / "assistant" / "evaluation" / "conversations" / "cases.jsonl"
+    cases = [json.loads(line) for line in cases_file.read_text().splitlines() if line.strip()]
+    engine = Engine(store, None, today=today)
+    engine.answer([{"role": "user", "content": "warm up: kettles"}], None)
+    times = []
+    for case in (c for c in cases if c["catalog"] == "demo"):
+        messages: list[dict] = []
+        for text in case["turns"]:
+            messages.append({"role": "user", "content": text})
+            timings: dict = {}
+            engine.plan(messages, case["user"], timings=timings)
+            times.append(timings["understand"])
+            answer = engine.answer(messages, case["user"]).answer
+            messages.append({"role": "assistant", "content": answer})
+    return times
 
 
 if __name__ == "__main__":
