@@ -1,8 +1,10 @@
 """`shopassist eval conversations` on the real stack: the fixed 44-case CI subset, played against
 the engine with the session's vLLM on the demo store, graded by the stdlib oracle.
 
-No pass-rate threshold yet (it is set once the engine fixes land); the report must be well-formed,
-every case must have run, and the per-category table is printed (pytest -s shows it)."""
+The report must be well-formed and every case must have run; the per-category table is printed
+(pytest -s shows it). What a shopper would notice is asserted: at least 40 of the 44 cases pass
+(44/44 when measured), no answer states a wrong fact, and grounding drops at most 5% of the
+sentences (1.5% when measured)."""
 
 from __future__ import annotations
 
@@ -44,6 +46,9 @@ def test_ci_subset_runs_end_to_end_with_vllm(demo_store, vllm_server):
     assert 0.0 <= result["dropped_sentence_share"] <= 1.0
     assert 0.0 <= result["model_prose_share_shopping"] <= 1.0
     assert len(result["failures"]) == 44 - result["passed"]
+    assert result["passed"] >= 40, result["failures"]
+    assert result["violations"] == 0, [f for f in result["failures"] if f["violations"]]
+    assert result["dropped_sentence_share"] <= 0.05, result["dropped"]
     for failure in result["failures"]:
         assert failure["violations"] or failure["misses"], failure
         assert len(failure["answers"]) == len(failure["turns"])
