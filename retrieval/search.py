@@ -29,6 +29,30 @@ def lexical_tokens(text: str) -> list[str]:
     return [_stem(t) for t in _TOKEN.findall(text.lower()) if t not in _STOP]
 
 
+def _category_names(index, docs: list[list[str]]) -> set[str]:
+    """The category names a query may use: every level name and parent-child pair, and each
+    shorter alias (a part of "Paper & Stickers", "craft kits" of "Children's Craft Kits") only
+    when most catalog rows whose text has its words are in that category: "stickers" names
+    Paper & Stickers, while "sets" (lego sets, train sets, "Sets & Kits") names none."""
+    levels = {lv for p in index.products if p is not None for lv in p.category_levels()}
+    holders: dict[str, set[int]] = {}
+    for row, tokens in enumerate(docs):
+        for t in set(tokens):
+            holders.setdefault(t, set()).add(row)
+    out = set()
+    for name, rows in index.category_rows.items():
+        if not rows:
+            continue
+        if name in levels or " > " in name:
+            out.add(name)
+            continue
+        tokens = lexical_tokens(name)
+        having = set.intersection(*(holders.get(t, set()) for t in tokens)) if tokens else set()
+        if having and 2 * len(having & rows) >= len(having):
+            out.add(name)
+    return out
+
+
 def money(value: float, currency: str) -> str:
     """£3.42 style."""
     sym = SYMBOL.get(currency)
@@ -113,7 +137,7 @@ class Searcher:
             bm25.index(docs, show_progress=False) if docs else None
             self._bm25 = bm25 if docs else None
             brands = {b for b, rows in index.brand_rows.items() if rows}
-            cats = {c for c, rows in index.category_rows.items() if rows}
+            cats = _category_names(index, docs)
             self._vocab = Vocabulary(brands, cats)
             self._cache_version = index.version
 

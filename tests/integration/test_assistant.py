@@ -123,7 +123,8 @@ def test_own_order_status_is_answered_and_another_users_order_reveals_nothing(de
         [{"role": "user", "content": f"where is my order {mine['order_id']}?"}], "u001"
     )
     assert own.intent == "order_status" and mine["order_id"] in own.answer
-    assert mine["status"] in own.answer and own.llm_text_used
+    assert mine["status"] in own.answer and not own.degraded
+    assert not llm.prompts  # the order answer is decided whole by code; the model is not asked
     other = engine.answer(
         [{"role": "user", "content": f"where is order {theirs['order_id']}?"}], "u001"
     )
@@ -131,7 +132,7 @@ def test_own_order_status_is_answered_and_another_users_order_reveals_nothing(de
     title = store.get_product(theirs["product_id"]).title
     for secret in (title, theirs["user_id"], theirs["status"] + ",", theirs["product_id"]):
         assert secret not in other.answer
-        assert secret not in str(llm.prompts[-1])  # never even shown to the model
+        assert all(secret not in str(p) for p in llm.prompts)  # never shown to the model
     assert not any(c["kind"] == "order" for c in other.citations)
 
 

@@ -112,3 +112,28 @@ def test_a_category_answers_to_the_names_shoppers_use_for_it():
     assert parse_query(
         "stickers please", Vocabulary(set(), set(names)), "GBP"
     ).filters.categories == ("stickers",)
+
+
+def test_a_shorter_category_alias_counts_only_where_its_words_point_to_that_category():
+    from types import SimpleNamespace
+
+    from retrieval.search import _category_names, lexical_tokens
+    from retrieval.types import Product
+
+    products = [
+        Product("a", "Glitter stickers", category="Arts & Crafts > Paper & Stickers"),
+        Product("b", "Star stickers", category="Arts & Crafts > Paper & Stickers"),
+        Product("c", "Pirate hat set", category="Fancy Dress > Sets & Kits"),
+        Product("d", "LEGO City fire station set", category="Construction > Building Sets"),
+        Product("e", "LEGO Friends cafe set", category="Construction > Building Sets"),
+    ]
+    rows: dict[str, set[int]] = {}
+    for n, p in enumerate(products):
+        for name in p.category_names():
+            rows.setdefault(name, set()).add(n)
+    index = SimpleNamespace(products=products, category_rows=rows)
+    docs = [lexical_tokens(f"{p.title} {p.category.replace('>', ' ')}") for p in products]
+    names = _category_names(index, docs)
+    assert "stickers" in names  # every row with "stickers" is in Paper & Stickers
+    assert "sets" not in names  # most "set" rows are lego sets, not Sets & Kits
+    assert {"sets & kits", "fancy dress > sets & kits"} <= names
