@@ -432,7 +432,7 @@ class Engine:
         """A recipient's interest ("a gift for a bookworm") read as the categories it points to,
         when the words alone find nothing there: (rows, subject) to use."""
         leaves = self.interests.leaves(plan.request.interest)
-        leaf_rows = self.interests.rows(plan.request.interest) if leaves else []
+        leaf_rows = self.interests.rows(leaves)
         if not len(leaf_rows) or np.isin(leaf_rows, rows).any():
             return rows, subject
         plan.state.topic = ", ".join(leaf.lower() for leaf in leaves)

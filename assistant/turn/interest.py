@@ -60,11 +60,11 @@ class Interests:
             return []
         return [leaf for leaf, sim, _ in ranked if sim >= ranked[0][1] - NEAR]
 
-    def rows(self, subject: str) -> np.ndarray:
-        """Row numbers of the products in those leaves."""
+    def rows(self, leaves: list[str]) -> np.ndarray:
+        """Row numbers of the products in these leaves (from `leaves`)."""
         index = self.store.index
         out: list[int] = []
-        for leaf in self.leaves(subject):
+        for leaf in leaves:
             out += [int(r) for r in index.rows_of("category", leaf)
                     if index.products[r].category.split(">")[-1].strip() == leaf]  # fmt: skip
         return np.array(sorted(set(out)), dtype=np.int64)
