@@ -7,8 +7,8 @@ clients ignore it.
 
 from __future__ import annotations
 
-import contextlib
 import json
+import logging
 import time
 import uuid
 from typing import Annotated, Any
@@ -18,10 +18,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 from sse_starlette.sse import EventSourceResponse
-from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
+from starlette.concurrency import run_in_threadpool
 
+from assistant.guard import Guard
+from assistant.principals import Principal
 from assistant.protocol import (
-    MAX_BODY_BYTES,
     MODELS,
     AdminProducts,
     BasketLineIn,
@@ -30,11 +31,12 @@ from assistant.protocol import (
     DraftIn,
     EventIn,
     FeedbackIn,
+    describe_errors,
     error_body,
 )
-from assistant.service import Principal, QueueFull, Service
+from assistant.service import QueueFull, Service
 
-RETRY_AFTER_S = 2
+log = logging.getLogger(__name__)
 
 
 def _fail(status: int, message: str, type_: str = "invalid_request_error", code: str | None = None,
@@ -44,18 +46,18 @@ def _fail(status: int, message: str, type_: str = "invalid_request_error", code:
     )
 
 
-def _validation_message(exc: ValidationError | RequestValidationError) -> str:
-    parts = []
-    for e in exc.errors():
-        where = ".".join(str(x) for x in e.get("loc", ()) if x != "body")
-        parts.append(f"{where}: {e['msg']}" if where else e["msg"])
-    return "; ".join(parts)
+def _busy(exc: QueueFull):
+    _fail(429, f"too many requests are waiting for the model; retry after {exc.retry_after} s",
+          "rate_limit_error", "queue_full", {"Retry-After": str(exc.retry_after)})  # fmt: skip
 
 
 def create_app(service: Service) -> FastAPI:
     """The FastAPI app (the Gradio UI is mounted on it by `ui.app.mount_ui`)."""
     app = FastAPI(title="ShopAssist", version="0.1.0", docs_url="/docs")
     app.state.service = service
+    app.add_middleware(
+        Guard, service=service, max_upload_bytes=service.settings.max_upload_mib * 1024 * 1024
+    )
 
     @app.exception_handler(HTTPException)
     async def _http_error(_req: Request, exc: HTTPException):
@@ -68,18 +70,18 @@ def create_app(service: Service) -> FastAPI:
     @app.exception_handler(RequestValidationError)
     async def _invalid(_req: Request, exc: RequestValidationError):
         return JSONResponse(
-            error_body(_validation_message(exc), code="invalid_request"), status_code=400
+            error_body(describe_errors(exc), code="invalid_request"), status_code=400
         )
 
+    @app.exception_handler(Exception)
+    async def _unexpected(req: Request, exc: Exception):
+        ref = uuid.uuid4().hex[:12]
+        log.error("unhandled error %s on %s", ref, req.url.path, exc_info=exc)
+        body = error_body(f"internal error (reference {ref}); please retry", "server_error")
+        return JSONResponse(body, status_code=500)
+
     @app.middleware("http")
-    async def _limits_and_metrics(request: Request, call_next):
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
-            body = error_body(
-                f"request body is {length} bytes; the limit is {MAX_BODY_BYTES}",
-                code="body_too_large",
-            )
-            return JSONResponse(body, status_code=413)
+    async def _metrics(request: Request, call_next):
         t0 = time.perf_counter()
         response = await call_next(request)
         route = request.scope.get("route")
@@ -119,13 +121,7 @@ def create_app(service: Service) -> FastAPI:
     # --- chat ------------------------------------------------------------------------------
     @app.post("/v1/chat/completions")
     async def chat(request: Request, who: Principal = Depends(caller)):
-        raw = await request.body()
-        if len(raw) > MAX_BODY_BYTES:
-            _fail(
-                413,
-                f"request body is {len(raw)} bytes; the limit is {MAX_BODY_BYTES}",
-                code="body_too_large",
-            )
+        raw = await request.body()  # the guard has counted it
         try:
             req = ChatRequest.model_validate(json.loads(raw))
         except json.JSONDecodeError as exc:
@@ -135,7 +131,7 @@ def create_app(service: Service) -> FastAPI:
                 code="invalid_json",
             )
         except ValidationError as exc:
-            _fail(400, _validation_message(exc), code="invalid_request")
+            _fail(400, describe_errors(exc), code="invalid_request")
         if req.model not in MODELS:
             _fail(
                 404,
@@ -147,31 +143,19 @@ def create_app(service: Service) -> FastAPI:
             need(who, "agent", "admin")
         user = req.user if agent else acting_user(who, req.user)
         messages = [
-            m.model_dump(include={"role", "content"})
+            {"role": m.role, "content": m.text}
             for m in req.messages
             if m.role in ("user", "assistant")
         ]
         cid, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
+        turn = (messages, user, agent, req.conversation_id)
         try:
-            slot = service.model_slot()
-            await slot.__aenter__()
-        except QueueFull:
-            _fail(429, "too many requests are waiting for the model; retry shortly", "rate_limit_error",
-                  "queue_full", {"Retry-After": str(RETRY_AFTER_S)})  # fmt: skip
-        if not req.stream:
-            try:
-                result = await run_in_threadpool(
-                    service.engine.answer, messages, user, agent, req.conversation_id
-                )
-            finally:
-                await slot.__aexit__(None, None, None)
-            _observe(service, result)
-            return _completion(cid, created, req.model, result)
-        return EventSourceResponse(
-            _sse(
-                service, slot, (messages, user, agent, req.conversation_id), cid, created, req.model
-            )
-        )
+            if not req.stream:
+                return _completion(cid, created, req.model, await service.turn(*turn))
+            pieces = await service.open_stream(*turn)
+        except QueueFull as exc:
+            _busy(exc)
+        return EventSourceResponse(_sse(pieces, cid, created, req.model))
 
     @app.get("/v1/models")
     async def models(_who: Principal = Depends(caller)):
@@ -186,7 +170,7 @@ def create_app(service: Service) -> FastAPI:
         from retrieval.profile import user_profile
 
         user = acting_user(who, user)
-        profile = user_profile(service.store, user) if user else None
+        profile = await run_in_threadpool(user_profile, service.store, user) if user else None
         found = await run_in_threadpool(service.engine.searcher.search, q, profile, k)
         return found.to_json()
 
@@ -225,28 +209,34 @@ def create_app(service: Service) -> FastAPI:
         from assistant.support import list_tickets
 
         need(who, "agent", "admin")
-        return {"data": list_tickets(service.store, status)}
+        return {"data": await run_in_threadpool(list_tickets, service.store, status)}
 
     @app.post("/v1/drafts")
     async def draft(body: DraftIn, who: Principal = Depends(caller)):
         need(who, "agent", "admin")
-        return await run_in_threadpool(
-            service.engine.draft_reply, body.ticket_text, body.customer_id
-        )
+        try:
+            return await service.draft(body.ticket_text, body.customer_id)
+        except QueueFull as exc:
+            _busy(exc)
 
-    # --- users -----------------------------------------------------------------------------
+    # --- users: a shopper's own data, or an admin's (agents can't export or delete) -----------
+    def owner_or_admin(who: Principal, user_id: str) -> None:
+        if who.role != "admin":
+            need(who, "shopper")
+            acting_user(who, user_id)
+
     @app.get("/v1/users/{user_id}/export")
     async def export(user_id: str, who: Principal = Depends(caller)):
         from assistant.privacy import export_user
 
-        acting_user(who, user_id)
+        owner_or_admin(who, user_id)
         return await run_in_threadpool(export_user, service.store, user_id)
 
     @app.delete("/v1/users/{user_id}")
     async def forget(user_id: str, who: Principal = Depends(caller)):
         from assistant.privacy import forget_user
 
-        acting_user(who, user_id)
+        owner_or_admin(who, user_id)
         return await run_in_threadpool(forget_user, service.store, user_id)
 
     # --- basket ----------------------------------------------------------------------------
@@ -301,13 +291,8 @@ def create_app(service: Service) -> FastAPI:
     # --- operations ------------------------------------------------------------------------
     @app.get("/healthz")
     async def healthz():
-        engine = await run_in_threadpool(service.engine_state)
-        return {
-            "status": "ok",
-            "products": len(service.store.index),
-            "engine": engine,
-            "auth": service.auth_enabled,
-        }
+        status, body = await run_in_threadpool(service.health)
+        return JSONResponse(body, status_code=status)
 
     @app.get("/metrics")
     async def metrics():
@@ -322,14 +307,6 @@ def _extras(result) -> dict:
     doc = result.to_json()
     doc.pop("answer")
     return doc
-
-
-def _observe(service: Service, result) -> None:
-    m = service.metrics
-    if "ttft" in result.timings:
-        m.ttft.observe(result.timings["ttft"])
-    m.retrieval.observe(result.timings.get("retrieve", 0.0))
-    m.tokens.inc(len(result.answer))
 
 
 def _completion(cid: str, created: int, model: str, result) -> dict:
@@ -359,24 +336,23 @@ def _chunk(
     return json.dumps(body, ensure_ascii=False)
 
 
-async def _sse(service: Service, slot, turn: tuple, cid, created, model):
-    """OpenAI-format SSE: role, grounded text pieces, a last chunk with the extras, [DONE].
-    `turn`: the engine's (messages, user, agent, conversation)."""
+async def _sse(pieces, cid, created, model):
+    """OpenAI-format SSE: role, grounded text pieces, a last chunk with the extras, [DONE]. A turn
+    that fails midway ends with an OpenAI error event (then [DONE]), never a cut stream."""
     from assistant.engine import TurnResult
 
-    gen = service.engine.stream(*turn)
     try:
         yield {"data": _chunk(cid, created, model, {"role": "assistant", "content": ""})}
-        async for piece in iterate_in_threadpool(gen):
+        async for piece in pieces:
             if isinstance(piece, TurnResult):
-                _observe(service, piece)
                 yield {"data": _chunk(cid, created, model, {}, "stop", shopassist=_extras(piece))}
             else:
                 yield {"data": _chunk(cid, created, model, {"content": piece})}
-        yield {"data": "[DONE]"}
+    except Exception as exc:  # noqa: BLE001 - the client gets a proper error event instead
+        ref = uuid.uuid4().hex[:12]
+        log.error("stream %s failed (reference %s)", cid, ref, exc_info=exc)
+        msg = f"the answer failed midway (reference {ref}); please retry"
+        yield {"data": json.dumps(error_body(msg, "server_error"))}
     finally:
-        await slot.__aexit__(None, None, None)  # a client that disconnects frees its slot
-        with contextlib.suppress(
-            ValueError
-        ):  # still running in its thread: stops at the next piece
-            gen.close()
+        await pieces.aclose()
+    yield {"data": "[DONE]"}

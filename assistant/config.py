@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from assistant.llm.base import default_model_cache
@@ -177,6 +177,9 @@ class Settings(BaseSettings):
     max_queue: int = Field(
         default=16, ge=0, description="Chat turns waiting for a slot; more get 429."
     )
+    max_upload_mib: int = Field(
+        default=512, ge=1, description="Largest file an admin may upload in the UI's Admin tab."
+    )
     answer_max_tokens: int = Field(
         default=160, gt=0, description="Most new tokens the model writes for one answer."
     )
@@ -185,6 +188,14 @@ class Settings(BaseSettings):
         default="auto",
         description="auto: bf16 where the CPU has AMX/AVX512-BF16 (4x faster, same neighbours), else fp32.",
     )
+
+    @field_validator("api_keys")
+    @classmethod
+    def _keys_parse(cls, v: str) -> str:
+        from assistant.principals import parse_keys
+
+        parse_keys(v)  # a malformed entry is named by position, never echoed (keys are secrets)
+        return v
 
     @model_validator(mode="after")
     def _check_conflicts(self) -> Settings:

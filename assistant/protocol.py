@@ -17,16 +17,32 @@ MAX_BODY_BYTES = 256 * 1024
 MODELS = {"shopassist": "shopper answers", "shopassist-agent": "agent reply drafts"}
 
 
+class TextPart(BaseModel):
+    """One part of a message's content list; ShopAssist reads text parts only."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: Literal["text"]
+    text: str
+
+
 class ChatMessage(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     role: Literal["system", "user", "assistant", "developer", "tool"]
-    content: str | list[dict[str, Any]] | None = None
+    content: str | list[TextPart] | None = None
+
+    @property
+    def text(self) -> str:
+        """The content as one string (text parts joined by spaces)."""
+        if isinstance(self.content, list):
+            return " ".join(p.text for p in self.content)
+        return self.content or ""
 
     @field_validator("content")
     @classmethod
     def _length(cls, v):
-        text = v if isinstance(v, str) else " ".join(str(p.get("text", "")) for p in v or [])
+        text = v if isinstance(v, str) else " ".join(p.text for p in v or [])
         if len(text) > MAX_MESSAGE_CHARS:
             msg = f"a message has {len(text)} characters; the limit is {MAX_MESSAGE_CHARS}"
             raise ValueError(msg)
@@ -106,6 +122,15 @@ class BasketQuantityIn(BaseModel):
 class DraftIn(BaseModel):
     ticket_text: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
     customer_id: str = Field(min_length=1, max_length=128)
+
+
+def describe_errors(exc) -> str:
+    """A pydantic ValidationError as one line: where and what, for each error."""
+    parts = []
+    for e in exc.errors():
+        where = ".".join(str(x) for x in e.get("loc", ()) if x != "body")
+        parts.append(f"{where}: {e['msg']}" if where else e["msg"])
+    return "; ".join(parts)
 
 
 def error_body(message: str, type_: str = "invalid_request_error", code: str | None = None) -> dict:

@@ -1,51 +1,96 @@
-"""The service object behind the HTTP routes and the UI: auth, the model queue, metrics."""
+"""The service gateway behind the HTTP routes and the UI: auth, limits, the model queue, metrics.
+
+Every way in (the chat route, the UI, drafts) takes a turn through `open_stream`, `turn` or
+`draft`, so each one is checked against the same limits, waits in the same queue and is counted.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import threading
+import hashlib
+import hmac
+import logging
+import math
 import time
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
+from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
+from assistant.principals import LOCAL, Principal, parse_keys
 from assistant.runtime import build_engine
 
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling: a role, and for shoppers the one user id they may act for."""
-
-    role: str  # admin | agent | shopper
-    user_id: str | None = None
-
-    def can_act_for(self, user_id: str | None) -> bool:
-        return self.role in ("admin", "agent") or (user_id is not None and user_id == self.user_id)
-
-
-LOCAL = Principal("admin")  # no keys configured: loopback only, full access
-
-
-def parse_keys(spec: str) -> dict[str, Principal]:
-    """'k1=admin,k2=shopper:u001' → {key: Principal}; a malformed entry raises ValueError."""
-    keys: dict[str, Principal] = {}
-    for entry in filter(None, (e.strip() for e in spec.split(","))):
-        key, _, role = entry.partition("=")
-        role, _, user = role.partition(":")
-        if (
-            not key
-            or role not in ("admin", "agent", "shopper")
-            or (role == "shopper") != bool(user)
-        ):
-            msg = f"bad API key entry {entry!r}: use KEY=admin, KEY=agent or KEY=shopper:USER_ID"
-            raise ValueError(msg)
-        keys[key] = Principal(role, user or None)
-    return keys
+log = logging.getLogger(__name__)
 
 
 class QueueFull(Exception):
-    """More chat turns waiting than the queue holds."""
+    """More turns waiting for the model than the queue holds; retry after `retry_after` s."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"the model queue is full; retry after {retry_after} s")
+        self.retry_after = retry_after
+
+
+class Admission:
+    """Model slots: at most `slots` turns generate at once and `max_queue` wait (no polling);
+    `retry_after` is the queue's expected wait, from a running mean of how long a turn holds
+    its slot."""
+
+    def __init__(self, slots: int, max_queue: int) -> None:
+        self.slots, self.max_queue = slots, max_queue
+        self._sem = asyncio.Semaphore(slots)
+        self.waiting = 0
+        self.turn_s = 2.0  # running mean of slot hold times
+
+    def retry_after(self) -> int:
+        return max(1, math.ceil(self.turn_s * (self.waiting + 1) / self.slots))
+
+    @contextlib.asynccontextmanager
+    async def slot(self):
+        if self._sem.locked() and self.waiting >= self.max_queue:
+            raise QueueFull(self.retry_after())
+        self.waiting += 1
+        try:
+            await self._sem.acquire()
+        finally:
+            self.waiting -= 1
+        t0 = time.monotonic()
+        try:
+            yield
+        finally:
+            self._sem.release()
+            self.turn_s = 0.8 * self.turn_s + 0.2 * (time.monotonic() - t0)
+
+
+class TurnStream:
+    """A turn's pieces, generated in a held model slot; the end of the turn or `aclose()`
+    (a client that went away) frees the slot, once."""
+
+    def __init__(self, slot, gen, service: Service) -> None:
+        self._slot, self._gen, self._service = slot, gen, service
+        self._open = True
+
+    def __aiter__(self) -> AsyncIterator:
+        return self._run()
+
+    async def _run(self) -> AsyncIterator:
+        from assistant.engine import TurnResult
+
+        try:
+            async for piece in iterate_in_threadpool(self._gen):
+                if isinstance(piece, TurnResult):
+                    self._service.observe(piece)
+                yield piece
+        finally:
+            await self.aclose()
+
+    async def aclose(self) -> None:
+        if self._open:
+            self._open = False
+            await self._slot.__aexit__(None, None, None)
+            with contextlib.suppress(ValueError):  # still running in its thread: stops later
+                self._gen.close()
 
 
 class Metrics:
@@ -81,12 +126,13 @@ class Service:
         self.runtime = runtime
         self.engine = build_engine(store, settings, runtime)
         self.keys = parse_keys(settings.api_keys)
+        self._key_digests = [(hashlib.sha256(k.encode()).digest(), p) for k, p in self.keys.items()]
         self.metrics = Metrics()
         self.started = time.time()
-        self._slots = threading.BoundedSemaphore(settings.model_concurrency)
-        self._waiting = 0
-        self._lock = threading.Lock()
-        self.ui_sessions: dict[str, Principal] = {}  # UI login name -> key's principal
+        self.admission = Admission(settings.model_concurrency, settings.max_queue)
+        from assistant.logins import Logins
+
+        self.logins = Logins()
 
     @property
     def auth_enabled(self) -> bool:
@@ -98,29 +144,67 @@ class Service:
             return LOCAL
         if not authorization or not authorization.lower().startswith("bearer "):
             return None
-        return self.keys.get(authorization[7:].strip())
+        given = hashlib.sha256(authorization[7:].strip().encode()).digest()
+        found = None
+        for digest, who in self._key_digests:  # every key compared, in constant time
+            if hmac.compare_digest(digest, given):
+                found = who
+        return found
+
+    # --- the gateway: every turn is checked, queued and counted here ------------------------
+
+    @staticmethod
+    def check_messages(messages: list[dict], model: str = "shopassist") -> None:
+        """The chat route's limits for any caller; ValueError says which limit and by how much."""
+        from pydantic import ValidationError
+
+        from assistant.protocol import ChatRequest, describe_errors
+
+        try:
+            ChatRequest.model_validate({"model": model, "messages": messages})
+        except ValidationError as exc:
+            raise ValueError(describe_errors(exc)) from None
 
     @contextlib.asynccontextmanager
     async def model_slot(self):
-        """Wait in the bounded queue for a model slot; QueueFull when the queue is full."""
-        with self._lock:
-            got = self._slots.acquire(blocking=False)
-            if not got:
-                if self._waiting >= self.settings.max_queue:
-                    self.metrics.queue_rejects.inc()
-                    raise QueueFull
-                self._waiting += 1
-        if not got:  # queued: this time does not count against the LLM timeout
-            try:
-                while not self._slots.acquire(blocking=False):
-                    await asyncio.sleep(0.02)
-            finally:
-                with self._lock:
-                    self._waiting -= 1
+        """A model slot from the bounded queue; QueueFull (with its Retry-After) when full."""
         try:
-            yield
-        finally:
-            self._slots.release()
+            async with self.admission.slot():
+                yield
+        except QueueFull:
+            self.metrics.queue_rejects.inc()
+            raise
+
+    async def turn(self, messages: list[dict], user: str | None, agent: bool = False,
+                   conversation: str | None = None):  # fmt: skip
+        """One whole answer (a TurnResult), in a model slot."""
+        async with self.model_slot():
+            result = await run_in_threadpool(
+                self.engine.answer, messages, user, agent, conversation
+            )
+        self.observe(result)
+        return result
+
+    async def open_stream(self, messages: list[dict], user: str | None, agent: bool = False,
+                          conversation: str | None = None) -> TurnStream:  # fmt: skip
+        """Wait for a model slot (QueueFull now, before any byte is sent), then the turn's
+        pieces: text, and last the TurnResult."""
+        slot = self.model_slot()
+        await slot.__aenter__()
+        return TurnStream(slot, self.engine.stream(messages, user, agent, conversation), self)
+
+    async def draft(self, ticket_text: str, customer_id: str) -> dict:
+        """An agent's drafted reply, in a model slot."""
+        async with self.model_slot():
+            return await run_in_threadpool(self.engine.draft_reply, ticket_text, customer_id)
+
+    def observe(self, result) -> None:
+        """Record a finished turn's timings and size."""
+        m = self.metrics
+        if "ttft" in result.timings:
+            m.ttft.observe(result.timings["ttft"])
+        m.retrieval.observe(result.timings.get("retrieve", 0.0))
+        m.tokens.inc(len(result.answer))
 
     def recommend(self, user_id: str, k: int = 10) -> list[dict]:
         """Items for a user: the recommender when present, else profile-personalized popular items."""
@@ -184,3 +268,12 @@ class Service:
             return {"llm": "unavailable", "mode": "degraded (template answers)"}
         healthy = self.runtime.is_healthy()
         return {"llm": "ok" if healthy else "down", "backend": self.runtime.config.backend}
+
+    def health(self) -> tuple[int, dict]:
+        """(HTTP status, body) of /healthz: 200 ok; 200 degraded when no LLM is configured
+        (template answers); 503 while a configured LLM engine is down (restarting)."""
+        engine = self.engine_state()
+        status = {"ok": "ok", "down": "down"}.get(engine["llm"], "degraded")
+        body = {"status": status, "products": len(self.store.index), "engine": engine,
+                "auth": self.auth_enabled}  # fmt: skip
+        return (503 if status == "down" else 200), body

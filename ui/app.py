@@ -1,20 +1,28 @@
 """Gradio UI mounted at `/` on the API app: Shop chat, Agent assist, Admin.
 
-The UI calls the same Service as the HTTP API (no second engine). With API keys configured the
-UI asks for a login: user name = your user id (shoppers) or any name (agents, admins), password =
-your API key; a shopper only ever sees their own data.
+The UI goes through the same service gateway as the HTTP API: the same message limits, the same
+model queue (a full queue says "busy, try again"), the same metrics. With API keys configured the
+UI asks for a login (`ui.login`): user name = your user id (shoppers) or any name (agents,
+admins), password = your API key; each login carries its own role, and a shopper only ever sees
+their own data. Catalog text is shown as text: no links, images or markup from product data.
 """
 
 from __future__ import annotations
 
+import contextlib
 import html
+import os
 import uuid
 
 import gradio as gr
 
 from assistant.engine import TurnResult
+from assistant.logins import COOKIE
+from assistant.principals import LOCAL, Principal
 from assistant.prompts import price_text
-from assistant.service import LOCAL, Principal, Service
+from assistant.protocol import MAX_MESSAGES
+from assistant.service import QueueFull, Service
+from ui.login import add_login_routes, signed_in
 
 DEMO_USERS = ["u001", "u002", "u003", "u004", "u005"]
 CSS = """
@@ -36,7 +44,7 @@ def cards_html(cards: list[dict]) -> str:
         return ""
     out = ['<div class="sa-cards">']
     for c in cards:
-        img = (f'<img src="{html.escape(c["image_url"])}" alt="">' if c.get("image_url")
+        img = (f'<img src="{html.escape(c["image_url"])}" alt="">' if _web_url(c.get("image_url"))
                else html.escape((c.get("category") or "product").split(">")[-1].strip()))  # fmt: skip
         rating = f" · {c['rating']:.1f}★" if c.get("rating") is not None else ""
         reason = html.escape("; ".join(c.get("reasons", [])[:2]))
@@ -47,6 +55,19 @@ def cards_html(cards: list[dict]) -> str:
             f'<div class="why">{reason}</div><div class="id">{html.escape(c["product_id"])}</div></div>'
         )
     return "".join(out) + "</div>"
+
+
+def _web_url(url: str | None) -> bool:
+    """Only http(s) images: no javascript:, data: or file: URLs from catalog data."""
+    return bool(url) and url.lower().startswith(("https://", "http://"))
+
+
+def product_html(p) -> str:
+    """A product's detail, escaped: its description is shown as text, never as markup."""
+    if p is None:
+        return ""
+    return (f'<div class="sa-detail"><b>{html.escape(p.title)}</b> — '
+            f"{html.escape(price_text(p.price, p.currency))}<p>{html.escape(p.description or '')}</p></div>")  # fmt: skip
 
 
 def basket_html(basket: dict | None) -> str:
@@ -81,17 +102,19 @@ def _line_choices(basket: dict | None) -> list[tuple[str, str]]:
 def build_ui(service: Service) -> gr.Blocks:
     """The three tabs over `service`."""
 
+    nobody = Principal("shopper", None)  # not signed in: sees nothing of anyone's
+
     def who(request: gr.Request | None) -> Principal:
         if not service.auth_enabled:
             return LOCAL
-        name = getattr(request, "username", None)
-        return service.ui_sessions.get(name or "", Principal("shopper", name))
+        login = service.logins.get(request.cookies.get(COOKIE) if request else None)
+        return login.principal if login else nobody
 
     def shopper_id(picked: str, request: gr.Request) -> str:
         p = who(request)
         return p.user_id if p.role == "shopper" and p.user_id else picked
 
-    with gr.Blocks(title="ShopAssist") as ui:
+    with gr.Blocks(title="ShopAssist", delete_cache=(3600, 3600)) as ui:
         gr.Markdown("## ShopAssist")
         with gr.Tab("Shop"):
             user = gr.Dropdown(
@@ -103,7 +126,7 @@ def build_ui(service: Service) -> gr.Blocks:
             conversation = gr.State(lambda: uuid.uuid4().hex)  # one id per browser session
             with gr.Row():
                 with gr.Column(scale=3):
-                    chat = gr.Chatbot(label="Assistant", height=380)
+                    chat = gr.Chatbot(label="Assistant", height=380, render_markdown=False)
                 with gr.Column(scale=1, min_width=240):
                     gr.Markdown("**Basket**")
                     basket_box = gr.HTML(basket_html(None), elem_id="sa-basket")
@@ -121,7 +144,7 @@ def build_ui(service: Service) -> gr.Blocks:
                 )
                 send = gr.Button("Send", variant="primary", scale=1)
             opened = gr.Dropdown([], label="Open a product (records a view)", interactive=True)
-            detail = gr.Markdown()
+            detail = gr.HTML()
 
             def basket_panel(basket: dict | None):
                 choices = _line_choices(basket)
@@ -145,9 +168,11 @@ def build_ui(service: Service) -> gr.Blocks:
                     change_line(service.store, uid, act if n else "remove", pid, n, options)
                 return show_basket(picked, request)
 
-            def respond(text: str, history: list, picked: str, conv: str, request: gr.Request):
+            async def respond(text: str, history: list, picked: str, conv: str,
+                              request: gr.Request):  # fmt: skip
+                same = (gr.update(),) * 5
                 if not text.strip():
-                    yield history, gr.update(), gr.update(), "", gr.update(), gr.update()
+                    yield history, *same
                     return
                 uid = shopper_id(picked, request)
                 history = [
@@ -155,26 +180,45 @@ def build_ui(service: Service) -> gr.Blocks:
                     {"role": "user", "content": text},
                     {"role": "assistant", "content": ""},
                 ]
-                messages = [
-                    {"role": m["role"], "content": _text(m["content"])} for m in history[:-1]
-                ]
-                for piece in service.engine.stream(messages, uid, conversation=conv):
-                    if isinstance(piece, TurnResult):
-                        history[-1]["content"] = piece.answer
-                        choices = [
-                            (f"{c['title']} ({c['product_id']})", c["product_id"])
-                            for c in piece.cards
-                        ]
-                        yield (
-                            history,
-                            cards_html(piece.cards),
-                            gr.update(choices=choices, value=None),
-                            "",
-                            *basket_panel(piece.basket),
-                        )
-                    else:
-                        history[-1]["content"] += piece
-                        yield history, gr.update(), gr.update(), "", gr.update(), gr.update()
+                messages = (
+                    [  # the recent turns, as an API client sends them
+                        {"role": m["role"], "content": _text(m["content"])} for m in history[:-2]
+                    ][-(MAX_MESSAGES - 1) :]
+                    + [{"role": "user", "content": text}]
+                )
+                try:  # the chat route's own checks: message limits, then the model queue
+                    service.check_messages(messages)
+                    pieces = await service.open_stream(messages, uid, conversation=conv)
+                except ValueError as exc:
+                    history[-1]["content"] = f"Sorry, I can't take that message: {exc}."
+                    yield history, gr.update(), gr.update(), "", gr.update(), gr.update()
+                    return
+                except QueueFull as exc:
+                    history[-1]["content"] = (
+                        f"The assistant is busy right now; please try again in {exc.retry_after} s."
+                    )
+                    yield history, gr.update(), gr.update(), text, gr.update(), gr.update()
+                    return
+                try:
+                    async for piece in pieces:
+                        if isinstance(piece, TurnResult):
+                            history[-1]["content"] = piece.answer
+                            choices = [
+                                (f"{c['title']} ({c['product_id']})", c["product_id"])
+                                for c in piece.cards
+                            ]
+                            yield (
+                                history,
+                                cards_html(piece.cards),
+                                gr.update(choices=choices, value=None),
+                                "",
+                                *basket_panel(piece.basket),
+                            )
+                        else:
+                            history[-1]["content"] += piece
+                            yield history, gr.update(), gr.update(), "", gr.update(), gr.update()
+                finally:
+                    await pieces.aclose()
 
             def open_product(pid: str | None, picked: str, request: gr.Request):
                 if not pid:
@@ -182,12 +226,7 @@ def build_ui(service: Service) -> gr.Blocks:
                 service.record_event(
                     {"user_id": shopper_id(picked, request), "product_id": pid, "event": "view"}
                 )
-                p = service.store.get_product(pid)
-                return (
-                    f"**{p.title}** — {price_text(p.price, p.currency)}\n\n{p.description}"
-                    if p
-                    else ""
-                )
+                return product_html(service.store.get_product(pid))
 
             def feedback(data: gr.LikeData, picked: str, request: gr.Request):
                 from assistant.support import add_feedback
@@ -238,10 +277,16 @@ def build_ui(service: Service) -> gr.Blocks:
                     return {"error": "agents only"}
                 return list_tickets(service.store)
 
-            def make_draft(text: str, cust: str, request: gr.Request):
+            async def make_draft(text: str, cust: str, request: gr.Request):
                 if who(request).role == "shopper":
                     return "agents only", {}
-                got = service.engine.draft_reply(text, cust.strip())
+                try:
+                    service.check_messages([{"role": "user", "content": text}])
+                    got = await service.draft(text, cust.strip())
+                except ValueError as exc:
+                    return f"Can't draft that: {exc}.", {}
+                except QueueFull as exc:
+                    return f"The assistant is busy; try again in {exc.retry_after} s.", {}
                 return got["draft"], {"intent": got["intent"], "citations": got["citations"]}
 
             refresh.click(load_queue, None, queue)
@@ -266,7 +311,12 @@ def build_ui(service: Service) -> gr.Blocks:
                     return {"error": "admins only"}
                 if file is None:
                     return {"error": "choose a file first"}
-                return service.ingest_file(what, file if isinstance(file, str) else file.name)
+                path = file if isinstance(file, str) else file.name
+                try:
+                    return service.ingest_file(what, path)
+                finally:  # the uploaded copy is not kept (the rejects report names lines)
+                    with contextlib.suppress(OSError):
+                        os.unlink(path)
 
             stats_btn.click(load_stats, None, stats)
             upload.upload(ingest, [upload, kind], report)
@@ -280,15 +330,13 @@ def _text(content) -> str:
 
 
 def mount_ui(app, service: Service):
-    """Mount the UI at `/` (after the API routes, which keep precedence)."""
+    """Mount the UI at `/` (after the API routes, which keep precedence); with API keys, behind
+    the sign-in page."""
     auth = None
     if service.auth_enabled:
-
-        def auth(username: str, password: str) -> bool:
-            p = service.principal(f"Bearer {password}")
-            if p is None or (p.role == "shopper" and p.user_id != username):
-                return False
-            service.ui_sessions[username] = p
-            return True
-
-    return gr.mount_gradio_app(app, build_ui(service), path="/", auth=auth, css=CSS)
+        add_login_routes(app, service)
+        auth = signed_in(service)
+    return gr.mount_gradio_app(
+        app, build_ui(service), path="/", auth_dependency=auth, css=CSS,
+        max_file_size=service.settings.max_upload_mib * 1024 * 1024,
+    )  # fmt: skip
