@@ -132,7 +132,7 @@ def test_queue_full_gets_429_with_retry_after(demo_store):
         time.sleep(0.8)
         status, err, headers = call(url + "/v1/chat/completions", "POST", body)
         first.join()
-        assert status == 429 and headers.get("retry-after") == "2", err
+        assert status == 429 and int(headers.get("retry-after", 0)) >= 1, err
         assert call(url + "/v1/chat/completions", "POST", body)[0] == 200  # the slot came back
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -20,9 +22,10 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def chroma_server(tmp_path_factory):
-    exe = shutil.which("chroma")
+    beside = Path(sys.executable).parent / "chroma"  # the venv's, when the venv isn't on PATH
+    exe = str(beside) if beside.exists() else shutil.which("chroma")
     if exe is None:
-        pytest.skip("the `chroma` server command is not on PATH")
+        pytest.skip("the `chroma` server command is neither beside python nor on PATH")
     port = _free_port()
     path = tmp_path_factory.mktemp("chroma-server")
     proc = subprocess.Popen([exe, "run", "--path", str(path), "--host", "127.0.0.1",
