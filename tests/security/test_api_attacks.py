@@ -199,3 +199,26 @@ def test_without_keys_only_loopback_host_names_are_served(store):
         bad = _raw(f"{url}/v1/models", headers={"Host": f"evil.example:{port}"})
         good = _raw(f"{url}/v1/models", headers={"Host": f"localhost:{port}"})
     assert bad[0] in (400, 403, 421) and good[0] == 200
+
+
+def test_drafts_wait_in_the_same_model_queue_as_chat(store):
+    """One model slot, no queue: a draft asked while a chat turn holds the slot gets 429."""
+    with keyed_server(store, model_concurrency=1, max_queue=0) as (url, service):
+        real = service.engine.answer
+
+        def slow_answer(*a, **k):
+            time.sleep(4)  # a long generation holds the only slot
+            return real(*a, **k)
+
+        service.engine.answer = slow_answer
+        holder = threading.Thread(
+            target=call, args=(f"{url}/v1/chat/completions", "POST", CHAT), kwargs={"key": ADMIN}
+        )
+        holder.start()
+        time.sleep(1)
+        draft = {"ticket_text": "where is my order?", "customer_id": "u001"}
+        status, body, headers = call(f"{url}/v1/drafts", "POST", draft, key=AGENT)
+        holder.join()
+        after = call(f"{url}/v1/drafts", "POST", draft, key=AGENT)[0]
+    assert status == 429 and int(headers["retry-after"]) >= 1, body
+    assert after == 200  # the slot came back
