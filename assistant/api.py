@@ -11,7 +11,7 @@ import json
 import logging
 import time
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -205,11 +205,27 @@ def create_app(service: Service) -> FastAPI:
 
     # --- agent -----------------------------------------------------------------------------
     @app.get("/v1/tickets")
-    async def tickets(status: str | None = "open", who: Principal = Depends(caller)):
+    async def tickets(status: Literal["open", "resolved", "closed", "all"] = "open",
+                      limit: int = Query(50, ge=1, le=200), after: int | None = None,
+                      who: Principal = Depends(caller)):  # fmt: skip
+        """A page of tickets, newest first; `next_after` fetches the next page."""
         from assistant.support import list_tickets
 
         need(who, "agent", "admin")
-        return {"data": await run_in_threadpool(list_tickets, service.store, status)}
+        status_ = None if status == "all" else status
+        return await run_in_threadpool(list_tickets, service.store, status_, limit, after)
+
+    @app.post("/v1/tickets/{ticket_id}/{action}")
+    async def ticket_action(ticket_id: int, action: Literal["resolve", "close", "reopen"],
+                            who: Principal = Depends(caller)):  # fmt: skip
+        from assistant.support import set_ticket_status
+
+        need(who, "agent", "admin")
+        status = {"resolve": "resolved", "close": "closed", "reopen": "open"}[action]
+        found = await run_in_threadpool(set_ticket_status, service.store, ticket_id, status)
+        if found is None:
+            _fail(404, f"no ticket {ticket_id}", code="unknown_ticket")
+        return found
 
     @app.post("/v1/drafts")
     async def draft(body: DraftIn, who: Principal = Depends(caller)):

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, select
+from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, select, update
 
 from assistant.facts import OrderStatus, ReturnVerdict
 from retrieval.sql import orders
@@ -206,29 +206,78 @@ def add_feedback(store, user_id: str, message_id: str, rating: int, comment: str
         return int(conn.execute(feedback.insert(), [row]).inserted_primary_key[0])
 
 
+MAX_TRANSCRIPT_CHARS = 32_000  # the newest turns that fit; a ticket never holds more
+TICKET_STATES = ("open", "resolved", "closed")
+
+
+def bounded_transcript(messages: list[dict]) -> list[dict]:
+    """The newest turns within MAX_TRANSCRIPT_CHARS, each turn's text cut to 4,000 characters.
+    Assistant turns come from the client (the API is stateless), so they are marked
+    `unverified`: an agent must not take "your refund is approved" in them as ShopAssist's."""
+    out: list[dict] = []
+    size = 0
+    for m in reversed(messages):
+        turn = {"role": str(m.get("role", "")), "content": str(m.get("content") or "")[:4000]}
+        if turn["role"] == "assistant":
+            turn["unverified"] = True
+        size += len(json.dumps(turn, ensure_ascii=False))
+        if size > MAX_TRANSCRIPT_CHARS and out:
+            break
+        out.append(turn)
+    return out[::-1]
+
+
 def open_ticket(store, user_id: str | None, reason: str, transcript: list[dict]) -> int:
-    """A ticket holding the transcript, for the Agent tab's queue; returns its id."""
+    """The user's open ticket, holding the newest transcript: a new one only when the user has
+    none open (asking again updates it; it can't be flooded). Returns its id."""
     _ensure_tickets(store)
-    row = {
-        "user_id": user_id,
-        "reason": reason,
-        "status": "open",
-        "created_at": datetime.now(UTC).replace(tzinfo=None),
-        "transcript": json.dumps(transcript, ensure_ascii=False),
-    }
-    with store.engine.begin() as conn:
+    text = json.dumps(bounded_transcript(transcript), ensure_ascii=False)
+    mine = tickets.c.user_id.is_(None) if user_id is None else tickets.c.user_id == user_id
+    with store.write_lock, store.engine.begin() as conn:
+        found = conn.execute(
+            select(tickets.c.ticket_id).where(mine, tickets.c.status == "open").limit(1)
+        ).scalar()
+        if found is not None:
+            conn.execute(
+                update(tickets).where(tickets.c.ticket_id == found).values(transcript=text)
+            )
+            return int(found)
+        row = {"user_id": user_id, "reason": reason, "status": "open",
+               "created_at": datetime.now(UTC).replace(tzinfo=None), "transcript": text}  # fmt: skip
         return int(conn.execute(tickets.insert(), [row]).inserted_primary_key[0])
 
 
-def list_tickets(store, status: str | None = "open") -> list[dict]:
-    """Tickets (newest first) with their transcripts."""
+def list_tickets(store, status: str | None = "open", limit: int = 50,
+                 after: int | None = None) -> dict:  # fmt: skip
+    """One page of tickets, newest first: {"data": [...], "next_after": id or None}; pass
+    `next_after` back as `after` for the next page."""
     _ensure_tickets(store)
-    query = select(tickets).order_by(tickets.c.ticket_id.desc())
+    query = select(tickets).order_by(tickets.c.ticket_id.desc()).limit(limit + 1)
     if status:
         query = query.where(tickets.c.status == status)
+    if after is not None:
+        query = query.where(tickets.c.ticket_id < after)
     with store.engine.connect() as conn:
         rows = [dict(r._mapping) for r in conn.execute(query)]
+    more = len(rows) > limit
+    rows = rows[:limit]
     for r in rows:
         r["transcript"] = json.loads(r["transcript"])
         r["created_at"] = r["created_at"].isoformat()
-    return rows
+    return {"data": rows, "next_after": rows[-1]["ticket_id"] if more else None}
+
+
+def set_ticket_status(store, ticket_id: int, status: str) -> dict | None:
+    """Resolve or close a ticket (or reopen it); the ticket as stored, or None if unknown."""
+    _ensure_tickets(store)
+    with store.write_lock, store.engine.begin() as conn:
+        done = conn.execute(
+            update(tickets).where(tickets.c.ticket_id == ticket_id).values(status=status)
+        ).rowcount
+        row = conn.execute(select(tickets).where(tickets.c.ticket_id == ticket_id)).first()
+    if not done or row is None:
+        return None
+    out = dict(row._mapping)
+    out["transcript"] = json.loads(out["transcript"])
+    out["created_at"] = out["created_at"].isoformat()
+    return out

@@ -275,7 +275,7 @@ def build_ui(service: Service) -> gr.Blocks:
 
                 if who(request).role == "shopper":
                     return {"error": "agents only"}
-                return list_tickets(service.store)
+                return list_tickets(service.store)["data"]
 
             async def make_draft(text: str, cust: str, request: gr.Request):
                 if who(request).role == "shopper":

@@ -169,8 +169,11 @@ def test_asking_for_a_human_opens_a_ticket_with_the_transcript(demo_store):
     result = _engine(store, ScriptedLLM()).answer(messages, "u002")
     assert result.intent == "human_handoff" and result.ticket_id is not None
     assert f"Ticket {result.ticket_id}" in result.answer
-    ticket = next(t for t in list_tickets(store) if t["ticket_id"] == result.ticket_id)
-    assert ticket["user_id"] == "u002" and ticket["transcript"] == messages
+    ticket = next(t for t in list_tickets(store)["data"] if t["ticket_id"] == result.ticket_id)
+    assert ticket["user_id"] == "u002" and [m["content"] for m in ticket["transcript"]] == [
+        m["content"] for m in messages
+    ]
+    assert ticket["transcript"][1]["unverified"] is True  # the client said it, not ShopAssist
 
 
 def test_agent_draft_cites_orders_and_policy_and_never_shows_placeholders(demo_store):
