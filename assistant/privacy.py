@@ -10,11 +10,14 @@ export lists them and the summary says so.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import delete, func, select
 
 from assistant.support import _ensure_tickets, feedback, tickets
-from retrieval.sql import basket_changes, basket_lines, events, orders
+from retrieval.recommend import drop_recommender_cache
+from retrieval.sql import basket_changes, basket_lines, events, forgotten_users, orders
 
 KEPT = "orders are kept for accounting (order id, product, quantity, status, dates)"
 
@@ -43,13 +46,21 @@ def export_user(store, user_id: str) -> dict:
 
 
 def forget_user(store, user_id: str) -> dict:
-    """Delete the user's data; returns what was removed and verifies nothing is left."""
+    """Delete the user's data and leave a tombstone, so re-ingesting an old file can't bring them
+    back; scrub their rows from rejects reports; drop cached recommender sequences; checkpoint
+    SQLite (deleted rows are zeroed: secure_delete). Returns what was removed and verifies
+    nothing is left."""
     _ensure_tickets(store)
     removed: dict[str, int] = {}
+    now = datetime.now(UTC).replace(tzinfo=None)
     with store.write_lock, store.engine.begin() as conn:
         for name, table in (("events", events), ("feedback", feedback), ("tickets", tickets),
                             ("basket", basket_lines), ("basket_changes", basket_changes)):  # fmt: skip
             removed[name] = conn.execute(delete(table).where(table.c.user_id == user_id)).rowcount
+        conn.execute(delete(forgotten_users).where(forgotten_users.c.user_id == user_id))
+        conn.execute(forgotten_users.insert(), [{"user_id": user_id, "forgotten_at": now}])
+    removed["rejects_rows"] = scrub_rejects(store.config.data_dir / "rejects", user_id)
+    drop_recommender_cache(store)
     col = store.collection("user_history")
     ids = col.get(where={"user_id": user_id}, include=[])["ids"]
     if ids:
@@ -59,4 +70,29 @@ def forget_user(store, user_id: str) -> dict:
         left = sum(conn.execute(select(func.count()).select_from(t).where(t.c.user_id == user_id)).scalar_one()
                    for t in (events, feedback, tickets, basket_lines, basket_changes))  # fmt: skip
     left += len(col.get(where={"user_id": user_id}, include=[])["ids"])
+    if store.engine.url.get_backend_name() == "sqlite":
+        with store.engine.connect() as conn:  # the WAL's copies of deleted pages go too
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     return {"user_id": user_id, "removed": removed, "remaining": left, "kept": KEPT}
+
+
+def scrub_rejects(folder: Path, user_id: str) -> int:
+    """Remove the user's rows from rejects reports (JSONL: line, reason, row); rows removed."""
+    removed = 0
+    for path in sorted(folder.glob("*.jsonl")) if folder.exists() else ():
+        lines = path.read_text(encoding="utf-8").splitlines()
+        kept = [x for x in lines if not _names_user(x, user_id)]
+        if len(kept) != len(lines):
+            removed += len(lines) - len(kept)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text("".join(x + "\n" for x in kept), encoding="utf-8")
+            tmp.replace(path)
+    return removed
+
+
+def _names_user(line: str, user_id: str) -> bool:
+    try:
+        row = json.loads(line).get("row") or {}
+    except (json.JSONDecodeError, AttributeError):
+        return user_id in line
+    return any(str(v).strip() == user_id for v in row.values())

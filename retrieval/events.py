@@ -67,6 +67,9 @@ def ingest_events(store, path, fmt=None, mapping=None, progress: bool = False) -
         rec["ts"] = _naive_utc(rec["ts"])
         rec["event_key"] = event_key(rec)
         recs.append(rec)
+    recs, skipped = drop_forgotten(store, recs)
+    if skipped:
+        report.warnings.append(f"{skipped} events of forgotten users were not ingested")
     unique = {r["event_key"]: r for r in recs}
     known = _existing_event_keys(store, list(unique))
     new = [r for k, r in unique.items() if k not in known]
@@ -82,7 +85,8 @@ def ingest_events(store, path, fmt=None, mapping=None, progress: bool = False) -
     unknown = {r["product_id"] for r in new if r.get("product_id")} - set(store.index.row_of)
     if unknown:
         report.warnings.append(f"{len(unknown)} events name products not in the catalog")
-    report.rejects_file = write_rejects(store.config.data_dir, "events", got.rejects)
+    rejects = _not_forgotten(store, got.rejects)  # a forgotten user's rows are not kept anywhere
+    report.rejects_file = write_rejects(store.config.data_dir, "events", rejects)
     report.seconds = round(time.perf_counter() - t0, 3)
     return report
 
@@ -101,6 +105,7 @@ def record_events(store, rows: list[dict]) -> dict:
         rec["ts"] = _naive_utc(rec["ts"])
         rec["event_key"] = event_key(rec)
         recs.append(rec)
+    recs, skipped = drop_forgotten(store, recs)
     known = _existing_event_keys(store, [r["event_key"] for r in recs])
     new = list({r["event_key"]: r for r in recs if r["event_key"] not in known}.values())
     cols = [c.name for c in events.columns]
@@ -108,7 +113,31 @@ def record_events(store, rows: list[dict]) -> dict:
         if new:
             conn.execute(events.insert(), [{c: r.get(c) for c in cols} for r in new])
     add_history_docs(store, new)
-    return {"inserted": len(new), "unchanged": len(recs) - len(new), "rejected": rejects}
+    return {"inserted": len(new), "unchanged": len(recs) - len(new), "rejected": rejects,
+            "forgotten_user_rows": skipped}  # fmt: skip
+
+
+def drop_forgotten(store, recs: list[dict]) -> tuple[list[dict], int]:
+    """The records minus those of forgotten users dated up to their forgetting; (kept, dropped)."""
+    from retrieval.sql import forgotten_before
+
+    with store.engine.connect() as conn:
+        gone = forgotten_before(conn, [r["user_id"] for r in recs])
+    if not gone:
+        return recs, 0
+    kept = [r for r in recs if r["user_id"] not in gone or r["ts"] > gone[r["user_id"]]]
+    return kept, len(recs) - len(kept)
+
+
+def _not_forgotten(store, rejects: list) -> list:
+    """Rejected rows, minus any that name a forgotten user."""
+    from retrieval.sql import forgotten_before
+
+    values = {str(v).strip() for r in rejects for v in (r.row or {}).values() if v is not None}
+    with store.engine.connect() as conn:
+        gone = forgotten_before(conn, values) if values else {}
+    return [r for r in rejects if not gone or not any(
+        str(v).strip() in gone for v in (r.row or {}).values())]  # fmt: skip
 
 
 def _has_vec(store, rec: dict) -> bool:

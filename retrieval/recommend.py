@@ -174,6 +174,12 @@ _CACHE: dict[int, tuple[tuple, Recommender, dict]] = {}
 _CACHE_LOCK = threading.Lock()
 
 
+def drop_recommender_cache(store) -> None:
+    """Forget the fitted recommender (and the user sequences it holds) for this store."""
+    with _CACHE_LOCK:
+        _CACHE.pop(id(store), None)
+
+
 def store_recommender(store) -> tuple[Recommender, dict[str, list[str]]]:
     """A Recommender fitted on the store's events and live catalog (cached until either changes)."""
     from sqlalchemy import func, select

@@ -44,6 +44,15 @@ orders = Table(
     Column("delivered_at", DateTime()),
 )
 
+# a forgotten user's tombstone: rows of theirs dated up to `forgotten_at` never come back
+# (re-ingesting an old file); newer activity is a returning user's and is kept
+forgotten_users = Table(
+    "forgotten_users",
+    metadata,
+    Column("user_id", String(128), primary_key=True),
+    Column("forgotten_at", DateTime(), nullable=False),
+)
+
 basket_lines = Table(
     "basket_lines",
     metadata,
@@ -76,7 +85,22 @@ def make_engine(url: str) -> Engine:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute(
+                "PRAGMA secure_delete=ON"
+            )  # deleted rows are zeroed, not left in free pages
             cur.close()
 
     metadata.create_all(engine)
     return engine
+
+
+def forgotten_before(conn, user_ids) -> dict[str, object]:
+    """{user_id: forgotten_at} for those of `user_ids` that were forgotten."""
+    from sqlalchemy import select
+
+    ids = list(set(user_ids))
+    found: dict[str, object] = {}
+    for start in range(0, len(ids), 500):
+        q = select(forgotten_users).where(forgotten_users.c.user_id.in_(ids[start : start + 500]))
+        found.update({r.user_id: r.forgotten_at for r in conn.execute(q)})
+    return found

@@ -47,6 +47,8 @@ def test_a_forgotten_user_stays_forgotten(store, tmp_path):
         again = ingest_events(store, path)  # the same file, ingested again
         _, export, _ = call(f"{url}/v1/users/u005/export", key=ADMIN)
         _, other, _ = call(f"{url}/v1/users/u006/export", key=ADMIN)
+        p9 = {"product_id": "P9", "title": "Brass lamp", "price": 20, "category": "Home > Lighting"}
+        call(f"{url}/v1/admin/products", "POST", {"upsert": [p9]}, key=ADMIN)
         now = datetime.now(UTC).isoformat()
         back = call(f"{url}/v1/events", "POST", {"user_id": "u005", "product_id": "P9",
                                                  "event": "view", "ts": now}, key=ADMIN)  # fmt: skip
