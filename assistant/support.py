@@ -9,6 +9,7 @@ so the reply reveals nothing about other customers.
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -193,8 +194,19 @@ def policy_sections(store, question: str, k: int = 2) -> list[dict]:
 # --- handoff tickets ---------------------------------------------------------------------------
 
 
+_CREATED: set[int] = set()
+_CREATE_LOCK = threading.Lock()
+
+
 def _ensure_tickets(store) -> None:
-    support_metadata.create_all(store.engine)
+    """Create the support tables once per engine (not on every call, and never twice at once)."""
+    engine = store.engine
+    if id(engine) in _CREATED:
+        return
+    with _CREATE_LOCK:
+        if id(engine) not in _CREATED:
+            support_metadata.create_all(engine)
+            _CREATED.add(id(engine))
 
 
 def add_feedback(store, user_id: str, message_id: str, rating: int, comment: str | None) -> int:

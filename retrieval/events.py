@@ -11,7 +11,7 @@ import numpy as np
 from sqlalchemy import select
 
 from retrieval.ingest import IngestReport, write_rejects
-from retrieval.sql import events, orders
+from retrieval.sql import events, insert_new, orders
 
 _VERBS = {
     "view": "viewed",
@@ -78,7 +78,7 @@ def ingest_events(store, path, fmt=None, mapping=None, progress: bool = False) -
     with store.write_lock, store.engine.begin() as conn:
         for start in range(0, len(new), _BATCH):
             batch = [{c: r.get(c) for c in cols} for r in new[start : start + _BATCH]]
-            conn.execute(events.insert(), batch)
+            conn.execute(insert_new(conn, events), batch)
     add_history_docs(store, new)
     report.inserted = len(new)
     report.embedded = sum(1 for r in new if r["event"] == "search" or not _has_vec(store, r))
@@ -106,13 +106,14 @@ def record_events(store, rows: list[dict]) -> dict:
         rec["event_key"] = event_key(rec)
         recs.append(rec)
     recs, skipped = drop_forgotten(store, recs)
-    known = _existing_event_keys(store, [r["event_key"] for r in recs])
-    new = list({r["event_key"]: r for r in recs if r["event_key"] not in known}.values())
     cols = [c.name for c in events.columns]
-    with store.write_lock, store.engine.begin() as conn:
-        if new:
-            conn.execute(events.insert(), [{c: r.get(c) for c in cols} for r in new])
-    add_history_docs(store, new)
+    with store.write_lock:  # check and write as one step here; ON CONFLICT across processes
+        known = _existing_event_keys(store, [r["event_key"] for r in recs])
+        new = list({r["event_key"]: r for r in recs if r["event_key"] not in known}.values())
+        with store.engine.begin() as conn:
+            if new:
+                conn.execute(insert_new(conn, events), [{c: r.get(c) for c in cols} for r in new])
+        add_history_docs(store, new)
     return {"inserted": len(new), "unchanged": len(recs) - len(new), "rejected": rejects,
             "forgotten_user_rows": skipped}  # fmt: skip
 

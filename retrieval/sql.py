@@ -94,6 +94,17 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+def insert_new(engine_or_conn, table):
+    """INSERT … ON CONFLICT DO NOTHING (SQLite and PostgreSQL): a row already there is kept,
+    so two writers of the same row at once both succeed and it is stored once."""
+    name = engine_or_conn.dialect.name
+    if name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table).on_conflict_do_nothing()
+
+
 def forgotten_before(conn, user_ids) -> dict[str, object]:
     """{user_id: forgotten_at} for those of `user_ids` that were forgotten."""
     from sqlalchemy import select

@@ -102,7 +102,9 @@ class Store:
         if self._engine is None:
             from retrieval.sql import make_engine
 
-            self._engine = make_engine(self.config.db_url)
+            with self.write_lock:  # first requests at once: one engine, one create_all
+                if self._engine is None:
+                    self._engine = make_engine(self.config.db_url)
         return self._engine
 
     # --- product mirror ----------------------------------------------------------------------
