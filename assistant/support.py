@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+import weakref
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -194,19 +195,19 @@ def policy_sections(store, question: str, k: int = 2) -> list[dict]:
 # --- handoff tickets ---------------------------------------------------------------------------
 
 
-_CREATED: set[int] = set()
+_CREATED: weakref.WeakSet = weakref.WeakSet()  # engines whose support tables exist
 _CREATE_LOCK = threading.Lock()
 
 
 def _ensure_tickets(store) -> None:
     """Create the support tables once per engine (not on every call, and never twice at once)."""
     engine = store.engine
-    if id(engine) in _CREATED:
+    if engine in _CREATED:
         return
     with _CREATE_LOCK:
-        if id(engine) not in _CREATED:
+        if engine not in _CREATED:
             support_metadata.create_all(engine)
-            _CREATED.add(id(engine))
+            _CREATED.add(engine)
 
 
 def add_feedback(store, user_id: str, message_id: str, rating: int, comment: str | None) -> int:
