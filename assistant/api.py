@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from sse_starlette.sse import EventSourceResponse
 from starlette.concurrency import run_in_threadpool
 
+from assistant.ability_routes import add_ability_routes
 from assistant.guard import Guard
 from assistant.principals import Principal
 from assistant.protocol import (
@@ -202,6 +203,8 @@ def create_app(service: Service) -> FastAPI:
     async def admin_products(body: AdminProducts, who: Principal = Depends(caller)):
         need(who, "admin")
         return await run_in_threadpool(service.admin_products, body.upsert, body.delete)
+
+    add_ability_routes(app, service, caller, acting_user, _fail)
 
     # --- agent -----------------------------------------------------------------------------
     @app.get("/v1/tickets")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 MAX_MESSAGES = 50
 MAX_MESSAGE_CHARS = 4000
@@ -122,6 +122,32 @@ class BasketQuantityIn(BaseModel):
 class DraftIn(BaseModel):
     ticket_text: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
     customer_id: str = Field(min_length=1, max_length=128)
+
+
+class CompareIn(BaseModel):
+    """POST /v1/compare: two to four product ids."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    product_ids: list[str] = Field(min_length=2, max_length=4)
+
+
+class ReturnCheckIn(BaseModel):
+    """POST /v1/returns/eligibility: an order of the user's, or a product and what they state."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    user_id: str | None = Field(default=None, max_length=128)
+    order_id: str | None = Field(default=None, min_length=1, max_length=64)
+    product_id: str | None = Field(default=None, min_length=1, max_length=128)
+    days_since_delivery: int | None = Field(default=None, ge=0, le=3650)
+    opened: bool | None = None
+
+    @model_validator(mode="after")
+    def _one_subject(self):
+        if (self.order_id is None) == (self.product_id is None):
+            raise ValueError("give either order_id (with user_id) or product_id")
+        return self
 
 
 def describe_errors(exc) -> str:
