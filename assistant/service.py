@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
+from assistant.logins import Logins
 from assistant.principals import LOCAL, Principal, parse_keys
 from assistant.runtime import build_engine
 
@@ -130,8 +131,6 @@ class Service:
         self.metrics = Metrics()
         self.started = time.time()
         self.admission = Admission(settings.model_concurrency, settings.max_queue)
-        from assistant.logins import Logins
-
         self.logins = Logins()
 
     @property
