@@ -95,7 +95,8 @@ def test_shopper_key_never_reads_another_users_data(keyed_server):
     assert status == 403 and "own user" in body["error"]["message"]
     status, body, _ = call(url + "/v1/recommendations?k=3", key="u001-key")  # own data: fine
     assert status == 200 and len(body["results"]) == 3
-    assert call(url + "/v1/users/u002/export", key="agent-key")[0] == 200
+    assert call(url + "/v1/users/u002/export", key="agent-key")[0] == 403  # admins only
+    assert call(url + "/v1/users/u002/export", key="admin-key")[0] == 200
     assert call(url + "/v1/admin/products", "POST", {"delete": []}, key="agent-key")[0] == 403
     assert call(url + "/v1/models")[0] == 401 and call(url + "/v1/models", key="nope")[0] == 401
 
