@@ -319,6 +319,9 @@ def create_app(service: Service) -> FastAPI:
 
         return Response(generate_latest(service.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
+    from assistant.tools.mcp_server import mount_mcp
+
+    mount_mcp(app, service)  # /mcp: the tools over MCP (streamable HTTP), calling the routes above
     return app
 
 

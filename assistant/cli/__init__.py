@@ -10,6 +10,7 @@ from assistant.cli import eval as eval_cmds
 from assistant.cli import evals
 from assistant.cli import finetune as finetune_cmds
 from assistant.cli import ingest as ingest_cmds
+from assistant.cli import mcp as mcp_cmds
 from assistant.cli import recommend as recommend_cmds
 from assistant.cli import serve as serve_cmds
 from assistant.cli import store as store_cmds
@@ -25,6 +26,7 @@ store_cmds.register(app)
 recommend_cmds.register(app)
 chat_cmds.register(app)
 serve_cmds.register(app)
+mcp_cmds.register(app)
 bench_cmds.register(app)
 finetune_cmds.register(app)
 finetune_cmds.register_eval(eval_cmds.app)
