@@ -45,3 +45,14 @@ def store(store_config, embedder):
     from retrieval.store import open_store
 
     return open_store(store_config, embedder)
+
+
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory, embedder):
+    """The generated demo store (600 products, 60 shoppers, orders, policies), built once."""
+    from retrieval.seed import prepare_demo
+    from retrieval.store import StoreConfig, open_store
+
+    store = open_store(StoreConfig(data_dir=tmp_path_factory.mktemp("demo")), embedder)
+    first = prepare_demo(store)
+    return store, first

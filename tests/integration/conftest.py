@@ -16,17 +16,6 @@ REPO = Path(__file__).resolve().parents[2]
 MAX_TOKENS = 16
 
 
-@pytest.fixture(scope="session")
-def demo_store(tmp_path_factory, embedder):
-    """The generated demo store (600 products, 60 shoppers, orders, policies), built once."""
-    from retrieval.seed import prepare_demo
-    from retrieval.store import StoreConfig, open_store
-
-    store = open_store(StoreConfig(data_dir=tmp_path_factory.mktemp("demo")), embedder)
-    first = prepare_demo(store)
-    return store, first
-
-
 def _shared_model_cache() -> Path:
     """SHOPASSIST_MODEL_CACHE, else a stable ignored folder in the repo so reruns don't reconvert."""
     if os.environ.get("SHOPASSIST_MODEL_CACHE"):
