@@ -6,12 +6,11 @@ the real id in brackets, so the next turn can refer to them ("the second one").
 
 from __future__ import annotations
 
-import re
-
 from assistant.facts import ItemDetails, render
 from assistant.prompts import Evidence, price_text
+from retrieval import textre
 
-_NAMES_ITEM = re.compile(r"^(?:often bought (?:after|with)|similar to)\b")
+_NAMES_ITEM = textre.compile(r"^(?:often bought (?:after|with)|similar to)\b")
 CANNOT = "I can only help with"  # an out-of-scope answer starts like this
 
 

@@ -24,10 +24,10 @@ How constraints carry across user turns (only shopping turns change them; suppor
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 
 from assistant.intents import SHOPPING, SUPPORT_WORDS, Intent, IntentClassifier, IntentResult
+from retrieval import textre
 from retrieval.index import Filters
 from retrieval.query import Vocabulary, parse_query
 
@@ -38,14 +38,14 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-_MONEY = re.compile(r"[£$€]\s?(\d[\d,]*(?:\.\d{1,2})?)")
-_PRODUCT_ID = re.compile(
+_MONEY = textre.compile(r"[£$€]\s?(\d[\d,]*(?:\.\d{1,2})?)")
+_PRODUCT_ID = textre.compile(
     r"\[([A-Za-z0-9][\w-]{1,40})\]|\(([A-Za-z]{1,4}-?\d{3,})\)|\b([A-Z]{1,4}\d{3,})\b"
 )
-_USER_PRODUCT_ID = re.compile(r"\b([A-Za-z]{1,4}\d{3,})\b")
-_ORDER_ID = re.compile(
-    r"\b(ORD-?\d+)\b|(?<![£$€\d.,])\b(\d{6,})\b|\b(?:order|purchase)\s*(?:number|no\.?|#)?\s*#?(\d{4,})\b",
-    re.I,
+_USER_PRODUCT_ID = textre.compile(r"\b([A-Za-z]{1,4}\d{3,})\b")
+_ORDER_ID = textre.compile(  # "(?:^|[^\w£$€.,])" stands for re's lookbehind "(?<![£$€\d.,])\b"
+    r"\b(ORD-?\d+)\b|(?:^|[^\w£$€.,])(\d{6,})\b|\b(?:order|purchase)\s*(?:number|no\.?|#)?\s*#?(\d{4,})\b",
+    textre.I,
 )
 _NUMBER = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "both": 2}
 _ORDINAL = {
@@ -53,75 +53,82 @@ _ORDINAL = {
     "1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5, "6th": 6, "last": -1,
 }  # fmt: skip
 _ORD = "|".join(_ORDINAL)
-_FIRST_N = re.compile(r"\b(?:first|top)\s+(two|three|four|five|six|[2-6])\b", re.I)
-_ORDINAL_REF = re.compile(rf"\b(?:the\s+)?({_ORD})\b(?:\s+(?:one|ones|item|option|product))?", re.I)
-_STRICT_REF = re.compile(
-    rf"\bthe\s+(?:{_ORD})\b|\b(?:{_ORD})\s+(?:one|item|option|product)\b", re.I
+_FIRST_N = textre.compile(r"\b(?:first|top)\s+(two|three|four|five|six|[2-6])\b", textre.I)
+_ORDINAL_REF = textre.compile(
+    rf"\b(?:the\s+)?({_ORD})\b(?:\s+(?:one|ones|item|option|product))?", textre.I
 )
-_NUMBERED = re.compile(
-    r"(?:#|\b(?:number|no\.|item|option)s?\s*)(\d)\b((?:\s*(?:,|and|&)\s*#?\d\b)*)", re.I
+_STRICT_REF = textre.compile(
+    rf"\bthe\s+(?:{_ORD})\b|\b(?:{_ORD})\s+(?:one|item|option|product)\b", textre.I
 )
-_BOTH = re.compile(r"\b(?:both|(?:these|those|the) two|the pair)\b", re.I)
+_NUMBERED = textre.compile(
+    r"(?:#|\b(?:number|no\.|item|option)s?\s*)(\d)\b((?:\s*(?:,|and|&)\s*#?\d\b)*)", textre.I
+)
+_DIGIT = textre.compile(r"\d")
+_BOTH = textre.compile(r"\b(?:both|(?:these|those|the) two|the pair)\b", textre.I)
 
-_CHEAPER = re.compile(
+_CHEAPER = textre.compile(
     r"\b(?:cheaper|less expensive|lower[- ]priced|more affordable|too (?:expensive|pricey|dear))\b",
-    re.I,
+    textre.I,
 )
-_DEARER = re.compile(r"\b(?:more expensive|pricier|higher[- ]end|more premium|fancier)\b", re.I)
-_CLEAR_BUDGET = re.compile(
+_DEARER = textre.compile(
+    r"\b(?:more expensive|pricier|higher[- ]end|more premium|fancier)\b", textre.I
+)
+_CLEAR_BUDGET = textre.compile(
     r"\b(?:any price|any budget|no budget|whatever (?:the )?price|money is no object|"
     r"forget (?:about )?(?:the |my )?(?:budget|price(?: limit)?)|ignore (?:the |my )?(?:budget|price)|"
     r"(?:remove|drop|lift) (?:the |my )?(?:budget|price (?:limit|filter))|"
     r"(?:price|budget|cost) (?:doesn'?t|does not) matter|don'?t care about (?:the )?price)\b",
-    re.I,
+    textre.I,
 )
-_CLEAR_RATING = re.compile(
-    r"\b(?:any rating|forget (?:the )?rating|rating doesn'?t matter)\b", re.I
+_CLEAR_RATING = textre.compile(
+    r"\b(?:any rating|forget (?:the )?rating|rating doesn'?t matter)\b", textre.I
 )
 _COLORS = (
     "red|blue|green|black|white|pink|purple|yellow|orange|grey|gray|brown|silver|gold|navy|beige|"
     "turquoise|multicolou?r(?:ed)?"
 )
-_COLOR = re.compile(
+_COLOR = textre.compile(
     rf"\b(?:in|colou?r:?|colou?red)\s+({_COLORS})\b|\b({_COLORS})\s+(?:one|ones|version|colou?r)\b|^\s*({_COLORS})\s*(?:please)?[.!?]*\s*$",
-    re.I,
+    textre.I,
 )
 _SIZES = r"xxs|xs|s|m|l|xl|xxl|small|medium|large|extra large|\d{1,2}(?:\.5)?"
-_SIZE = re.compile(
+_SIZE = textre.compile(
     rf"\bsize:?\s*({_SIZES})\b|\b(xxs|xs|xl|xxl|small|medium|large)\s+size\b|\bin (?:a )?(xs|xl|xxl|small|medium|large)\b",
-    re.I,
+    textre.I,
 )
-_CLEAR_ATTR = re.compile(r"\bany (colou?r|size)\b", re.I)
-_NEGATED = re.compile(
-    r"\b(?:not|no|without|except|excluding|other than)\s+(?:any\s+)?([a-z][\w'&-]*)", re.I
+_CLEAR_ATTR = textre.compile(r"\bany (colou?r|size)\b", textre.I)
+_NEGATED = textre.compile(
+    r"\b(?:not|no|without|except|excluding|other than)\s+(?:any\s+)?([a-z][\w'&-]*)", textre.I
 )
 _NOT_TERMS = _words(
     "more less too so very sure thanks thank problem worries budget price one ones longer that this "
     "them those these it the a an way need matter rush"
 )
-_CHANGE = re.compile(
+_CHANGE = textre.compile(
     r"\b(?:actually|instead|what about|how about|rather|switch to|change to|something else|forget (?:that|it|those))\b|^\s*now\b",
-    re.I,
+    textre.I,
 )
-_LEAD = re.compile(
+_LEAD = textre.compile(
     r"^(?:actually|ok(?:ay)?|so|well|hmm+|and|but|also|now|then|instead|please|maybe|hi|hey|"
     r"(?:can|could|would|will) you(?: please)?|(?:please )?(?:show|find|get|give|recommend|suggest|search)(?: me| for)?|"
     r"i(?:'m| am) (?:looking|searching|hunting) for|i(?:'m| am) after|look(?:ing)? for|"
     r"i(?:'d| would)? (?:want|need|like)(?: to (?:buy|get|see|order|find))?|do you (?:have|sell|stock|carry)|"
     r"have you got|got|any|some|what about|how about|let'?s (?:see|try)|try|switch to|change to)\b[\s,.!?:;-]*",
-    re.I,
+    textre.I,
 )
-_TAIL = re.compile(
-    r"(?:[\s,]+(?:please|instead|then|thanks|thank you|too|as well))+[\s.!?]*$|[\s.!?,]+$", re.I
+_TAIL = textre.compile(
+    r"(?:[\s,]+(?:please|instead|then|thanks|thank you|too|as well))+[\s.!?]*$|[\s.!?,]+$", textre.I
 )
+_CONTENT_WORD = textre.compile(r"[a-z0-9']+")
 _FILLER = _words(
     "a an the one ones something anything stuff things options option them those these it for me "
     "please instead some other else more less cheaper expensive and or with in of to any like"
 )
-_REFINE_START = re.compile(
+_REFINE_START = textre.compile(
     r"^(?:for|with|that|which|without|made|suitable|from|by|in|around|about|one|ones|something|anything)\b",
-    re.I,
+    textre.I,
 )
+_ONES = textre.compile(r"\bones?\b", textre.I)
 
 
 @dataclass
@@ -209,7 +216,7 @@ def ordinals(text: str, loose: bool) -> list[int]:
         return list(range(1, (int(n) if n.isdigit() else _NUMBER[n.lower()]) + 1))
     out: list[int] = []
     for m in _NUMBERED.finditer(text):
-        out.extend(int(d) for d in re.findall(r"\d", m.group(0)))
+        out.extend(int(d) for d in _DIGIT.findall(m.group(0)))
     if loose or _STRICT_REF.search(text):
         out.extend(_ORDINAL[m.group(1).lower()] for m in _ORDINAL_REF.finditer(text))
     if not out and _BOTH.search(text):
@@ -287,7 +294,7 @@ def _update_names(f: Filters, new: Filters, topic_change: bool) -> None:
         setattr(f, key, tuple(kept))
 
 
-def _blank(text: str, pattern: re.Pattern[str]) -> str:
+def _blank(text: str, pattern: textre.Pattern) -> str:
     return pattern.sub(" ", text)
 
 
@@ -312,7 +319,7 @@ def _content(rest: str) -> str:
     while (stripped := _LEAD.sub("", text, count=1)) != text:
         text = stripped
     text = _TAIL.sub("", text).strip(" ,.;:-!?")
-    words = re.findall(r"[a-z0-9']+", text.lower())
+    words = _CONTENT_WORD.findall(text.lower())
     return text if any(w not in _FILLER for w in words) else ""
 
 
@@ -335,7 +342,7 @@ def _keep_names_in(new: Filters, about: Filters) -> None:
 def _update_topic(state: ConversationState, words: str, topic_change: bool) -> None:
     if not words:
         return
-    refine = _REFINE_START.match(words) or re.search(r"\bones?\b", words, re.I)
+    refine = _REFINE_START.match(words) or _ONES.search(words)
     if topic_change or not state.topic or not refine:
         state.topic = words
     else:

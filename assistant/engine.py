@@ -8,7 +8,6 @@ re-derived from `messages` on every call, so callers (CLI, HTTP API) stay statel
 from __future__ import annotations
 
 import json
-import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -65,6 +64,7 @@ from assistant.turn.select import (
 from assistant.turn.service import policy_lead, stated_return_facts
 from assistant.turn.spelling import Speller
 from assistant.turn.understand import Request, understand
+from retrieval import textre
 from retrieval.basket import change_key, get_basket
 from retrieval.index import Filters
 from retrieval.profile import user_profile
@@ -80,9 +80,10 @@ POLICY_TASKS = {
 ORDER_INTENTS = {Intent.ORDER_STATUS, Intent.CANCEL_ORDER, Intent.CHANGE_ORDER}
 ITEM_TASKS = {"recommend", "search", "compare"}
 # a delivery question about the shopper's own order is answered from that order
-_OWN_ORDER = re.compile(
-    r"\bmy (?:orders?|purchases?|items?|articles?|parcels?|packages?|stuff)\b", re.I
+_OWN_ORDER = textre.compile(
+    r"\bmy (?:orders?|purchases?|items?|articles?|parcels?|packages?|stuff)\b", textre.I
 )
+_DIGITS = textre.compile(r"\d+")
 
 
 @dataclass
@@ -515,7 +516,7 @@ class Engine:
         req = plan.request
         if intent == Intent.RETURN_REFUND and req.states_return_facts and not req.state.order_ids:
             # the thing returned, without stated numbers ("opened chocolate 20" days ago)
-            top = top_category(self.store, self.searcher, re.sub(r"\d+", " ", req.subject))
+            top = top_category(self.store, self.searcher, _DIGITS.sub(" ", req.subject))
             facts = stated_return_facts(req.days_ago, top, rules, req.opened)
             policies = policy_sections(self.store, "return window refund " + plan.question)
             plan.ev = Evidence("return_refund", facts=facts, policies=policies)

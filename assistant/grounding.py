@@ -16,36 +16,47 @@ Kept sentences are rendered: tags become real ids ([P00012]) with the store's ti
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from assistant.prompts import Evidence, evidence_block, item_line, price_text, system_prompts
+from retrieval import textre
 
-_TAG = re.compile(r"\[([^\[\]\n]{1,60})\]")
-_OPEN_TAG = re.compile(r"\[[^\]]*$")
+_TAG = textre.compile(r"\[([^\[\]\n]{1,60})\]")
+_OPEN_TAG = textre.compile(r"\[[^\]]*$")
 # A sentence that opens with an item's tag, after at most five harmless lead-in words ("Take a
 # look at [P1]", "There is also [P2]"): the item is named at once (see Grounder.feed).
-_LEADING_TAG = re.compile(r"^\s*[-*•]?\s*(?P<lead>(?:[A-Za-z']+,?\s+){0,5})\[(?P<tag>P\d+)\]", re.I)
+_LEADING_TAG = textre.compile(
+    r"^\s*[-*•]?\s*(?P<lead>(?:[A-Za-z']+,?\s+){0,5})\[(?P<tag>P\d+)\]", textre.I
+)
 _LEAD_WORDS = frozenset(
     "a also and another at check consider could for great here here's how i i'd i'm is like "
     "look love maybe might nice option or out perhaps pick recommend suggest take the there "
     "there's try we we've what would you you'd you'll you're".split()
 )
-_MONEY = re.compile(
+_MONEY = textre.compile(
     r"(?:[£$€]\s?(\d[\d,]*(?:\.\d{1,2})?))|(?:(\d[\d,]*(?:\.\d{1,2})?)\s?(?:GBP|USD|EUR|pounds?)\b)"
 )
-_RATING = re.compile(
-    r"(?:rated|rating(?: of)?)\s+(\d(?:\.\d)?)|(\d(?:\.\d)?)\s*(?:/\s*5|stars?|out of 5)", re.I
+_RATING = textre.compile(
+    r"(?:rated|rating(?: of)?)\s+(\d(?:\.\d)?)|(\d(?:\.\d)?)\s*(?:/\s*5|stars?|out of 5)", textre.I
 )
-_NUMBER = re.compile(r"\d+(?:[.,:/-]\d+)*")
-_ORDER = re.compile(r"\bORD-?\d+\b", re.I)
-_HEADER = re.compile(r"^\s*(?:ITEMS|FACTS|POLICY|ORDERS|QUESTION|TICKET|PERSONALITY)\b\s*:?", re.I)
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\[\"'(])|\n+")
+_NUMBER = textre.compile(r"\d+(?:[.,:/-]\d+)*")
+_ORDER = textre.compile(r"\bORD-?\d+\b", textre.I)
+_HEADER = textre.compile(
+    r"^\s*(?:ITEMS|FACTS|POLICY|ORDERS|QUESTION|TICKET|PERSONALITY)\b\s*:?", textre.I
+)
+# Sentences end at spaces after .!? before a capital, tag, quote or bracket, and at newlines: what
+# `(?<=[.!?])\s+(?=[A-Z\["'(])|\n+` split in `re` (see textre.split_at).
+_SENTENCE_END = textre.compile(r"[.!?](\s+)[A-Z\[\"'(]|\n+")
 _SUPERLATIVE = {
-    "cheapest": re.compile(r"\b(?:cheapest|least expensive|lowest[- ]priced|lowest price|most affordable)\b", re.I),
-    "dearest": re.compile(r"\b(?:most expensive|priciest|dearest|highest price)\b", re.I),
-    "best_rated": re.compile(r"\b(?:best[- ]rated|highest[- ]rated|top[- ]rated|best reviewed)\b", re.I),
+    "cheapest": textre.compile(r"\b(?:cheapest|least expensive|lowest[- ]priced|lowest price|most affordable)\b", textre.I),
+    "dearest": textre.compile(r"\b(?:most expensive|priciest|dearest|highest price)\b", textre.I),
+    "best_rated": textre.compile(r"\b(?:best[- ]rated|highest[- ]rated|top[- ]rated|best reviewed)\b", textre.I),
 }  # fmt: skip
+_LETTERS = textre.compile(r"[a-z]+")
+_CONTENT = textre.compile(r"[a-z]{3,}")
+_NON_WORD = textre.compile(r"\W+")
+_CLOSED = textre.compile(r"[.!?)\]]$")
+_DIGIT = textre.compile(r"\d")
 
 
 def _num(text: str) -> str:
@@ -58,7 +69,7 @@ def _num(text: str) -> str:
 
 
 def _shingles(text: str, n: int = 6) -> set[str]:
-    words = re.findall(r"[a-z]+", text.lower())
+    words = _LETTERS.findall(text.lower())
     return {" ".join(words[i : i + n]) for i in range(len(words) - n + 1)}
 
 
@@ -70,7 +81,7 @@ _STOP = frozenset(
 
 
 def _content_words(text: str) -> set[str]:
-    return {w.rstrip("s") for w in re.findall(r"[a-z]{3,}", text.lower()) if w not in _STOP}
+    return {w.rstrip("s") for w in _CONTENT.findall(text.lower()) if w not in _STOP}
 
 
 _LEAK = set().union(*(_shingles(p.format(shop="")) for p in system_prompts()))
@@ -166,8 +177,8 @@ class Grounder:
     def lead(self, text: str) -> str:
         """Render the code-written lead (decided facts: true by construction) and remember what
         it names, so the model's words after it neither repeat it nor need to name it again."""
-        for sentence in _SENTENCE_END.split(text):
-            self._seen.add(re.sub(r"\W+", " ", sentence.lower()).strip())
+        for sentence in textre.split_at(_SENTENCE_END, text):
+            self._seen.add(_NON_WORD.sub(" ", sentence.lower()).strip())
         items, policies, _ = self._tags(text)
         for pid in items:
             if pid not in self.out.item_ids:
@@ -190,7 +201,7 @@ class Grounder:
         sentence follows when it completes and passes the checks, else the line just ends.
         """
         self._buffer += piece
-        parts = _SENTENCE_END.split(self._buffer)
+        parts = textre.split_at(_SENTENCE_END, self._buffer)
         self._buffer = parts.pop()
         out = [p for part in parts for p in self._complete(part)]
         early = self._early_prefix()
@@ -199,7 +210,7 @@ class Grounder:
     def finish(self) -> list[str]:
         """Flush the last piece: kept only if it is a whole sentence (not cut by max_tokens)."""
         rest, self._buffer = self._buffer.strip(), ""
-        if rest and not re.search(r"[.!?)\]]$", rest) and len(rest.split()) < 5:
+        if rest and not _CLOSED.search(rest) and len(rest.split()) < 5:
             self.out.dropped.append((rest, "unfinished"))
             rest = ""
         if not rest:
@@ -252,7 +263,7 @@ class Grounder:
         if not sentence:
             return None
         reason = self._check(sentence)
-        key = re.sub(r"\W+", " ", sentence.lower()).strip()
+        key = _NON_WORD.sub(" ", sentence.lower()).strip()
         if reason is None and key in self._seen:
             reason = "repeated"
         if reason:
@@ -287,7 +298,7 @@ class Grounder:
         items, policies, reason = self._tags(s)
         if reason:
             return reason
-        if not self.allow_numbers and re.search(r"\d", _ORDER.sub(" ", _TAG.sub(" ", s))):
+        if not self.allow_numbers and _DIGIT.search(_ORDER.sub(" ", _TAG.sub(" ", s))):
             return "numbers here come only from the decided facts"
         low = s.lower()
         for title, pid in self.titles.items():
@@ -411,7 +422,7 @@ class Grounder:
         return None
 
     def _render(self, s: str) -> str:
-        def tag(m: re.Match) -> str:
+        def tag(m: textre.Match) -> str:
             key = m.group(1).strip().upper()
             tag_ = key if key in self.items else self.by_id.get(key)
             if tag_ is not None:
@@ -440,7 +451,7 @@ def _said_price(text: str, item: dict) -> str:
         return text
     pattern = (
         r"\s*,?\s*(?:(?:is |it's |costs? |priced )?(?:at|for|only|just)\s+)?\(?"
-        + re.escape(price)
+        + textre.escape(price)
         + r"\)?"
     )
-    return re.sub(pattern, "", text, count=1)
+    return textre.compile(pattern).sub("", text, count=1)

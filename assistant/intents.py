@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -23,6 +22,8 @@ from pathlib import Path
 from typing import Protocol
 
 import numpy as np
+
+from retrieval import textre
 
 HEAD_PATH = Path(__file__).with_name("intent_head.npz")
 HEAD_MODEL = "all-MiniLM-L6-v2"
@@ -75,13 +76,13 @@ class IntentResult:
 _ORDER_ID = r"(?:\bORD-?\d+\b|\b\d{6,}\b|#\s?\d{4,})"
 _ORDER_NOUN = r"\b(?:order|purchase|parcel|package|delivery|shipment)s?\b"
 # Words that mark a customer-service matter; shopping rules never fire when one is present.
-SUPPORT_WORDS = re.compile(
+SUPPORT_WORDS = textre.compile(
     r"\b(?:orders?|purchases?|refund\w*|reimb\w*|rebat\w*|restitution\w*|compensation\w*|"
     r"return(?:s|ed|ing)?|deliver\w*|shipp?\w*|parcels?|packages?|tracking|track|arriv\w*|"
     r"acc?ounts?|profile|delet\w*|passwords?|payments?|pay|invoic\w*|bills?|cancel\w*|"
     r"complain\w*|complaint|claim|agent|policy|policies|warranty|guarantee|address|newsletter|"
     r"sign[- ]?up|log ?in|registration|customer (?:service|support|assistance|care)|fees?)\b",
-    re.I,
+    textre.I,
 )
 _GREETING = (
     r"(?:hi|hello|hey|hiya|howdy|yo|good (?:morning|afternoon|evening|day)|thanks?(?: you)?(?: (?:so|very) much)?|"
@@ -92,12 +93,12 @@ _GREETING = (
 )
 
 
-def _rx(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern, re.I)
+def _rx(pattern: str) -> textre.Pattern:
+    return textre.compile(pattern, textre.I)
 
 
 # (intent, pattern, unless): first match wins; `unless` vetoes the rule.
-RULES: list[tuple[Intent, re.Pattern[str], re.Pattern[str] | None]] = [
+RULES: list[tuple[Intent, textre.Pattern, textre.Pattern | None]] = [
     (Intent.SMALL_TALK, _rx(rf"^\W*{_GREETING}(?:[\s,!.?:;)(-]+{_GREETING})*[\s!.?:;)(-]*$"), None),
     (
         Intent.HUMAN_HANDOFF,

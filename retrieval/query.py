@@ -9,9 +9,9 @@ price > X; "from/at least X" is >= X; "between X and Y" and "X-Y" are inclusive;
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
+from retrieval import textre
 from retrieval.index import Filters
 
 _SYMBOLS = {"£": "GBP", "$": "USD", "€": "EUR"}
@@ -25,10 +25,12 @@ _WORDS = {
     "eur": "EUR",
     "bucks": "USD",
 }
-_NUM = r"(?P<sym{n}>[£$€])?\s?(?P<num{n}>\d+(?:[.,]\d{{1,2}})?)\s?(?P<word{n}>pounds|quid|gbp|dollars|usd|euros|eur|bucks)?"  # noqa: E501
-_UNIT_AFTER = re.compile(
+# A space after the number is taken only with a currency word (re took it always; nothing read
+# it), so a match never swallows the character _DASH checks before the next one.
+_NUM = r"(?P<sym{n}>[£$€])?\s?(?P<num{n}>\d+(?:[.,]\d{{1,2}})?)(?:\s?(?P<word{n}>pounds|quid|gbp|dollars|usd|euros|eur|bucks))?"  # noqa: E501
+_UNIT_AFTER = textre.compile(
     r"^\s*(?:years?|yrs?|months?|kg|g|cm|mm|m|l|ml|players?|pieces?|pcs|inch|in\b|\+?\s*yo)",
-    re.IGNORECASE,
+    textre.I,
 )
 
 
@@ -36,32 +38,46 @@ def _num(n: int) -> str:
     return _NUM.format(n=n)
 
 
-_RANGE = re.compile(rf"\b(?:between|from)\s+{_num(1)}\s*(?:and|to|-)\s*{_num(2)}", re.I)
-_DASH = re.compile(rf"(?<![\w.]){_num(1)}\s*-\s*{_num(2)}(?!\s*(?:years?|yrs?|stars?))", re.I)
-_MAX_EXCL = re.compile(rf"\b(?:under|below|less than|cheaper than|beneath)\s+{_num(1)}", re.I)
-_MAX_INCL = re.compile(
-    rf"\b(?:up to|at most|no more than|not more than|max(?:imum)?|within|budget(?: of| is)?)\s+{_num(1)}",
-    re.I,
+# Group 1 is the range. _DASH: "(?:^|[^\w.])" stands for re's lookbehind "(?<![\w.])"; a range
+# with "unit" after it (re's lookahead) is no price, and its second number is read whole: re's
+# lookahead backtracked to "5-1" in "ages 5-10 years".
+_RANGE = textre.compile(rf"(\b(?:between|from)\s+{_num(1)}\s*(?:and|to|-)\s*{_num(2)})", textre.I)
+_DASH = textre.compile(
+    rf"(?:^|[^\w.])({_num(1)}\s*-\s*{_num(2)})(?P<unit>\s*(?:years?|yrs?|stars?))?", textre.I
 )
-_MIN_EXCL = re.compile(rf"\b(?:over|above|more than|pricier than)\s+{_num(1)}", re.I)
-_MIN_INCL = re.compile(rf"\b(?:at least|from|minimum|min)\s+{_num(1)}", re.I)
+_MAX_EXCL = textre.compile(
+    rf"\b(?:under|below|less than|cheaper than|beneath)\s+{_num(1)}", textre.I
+)
+_MAX_INCL = textre.compile(
+    rf"\b(?:up to|at most|no more than|not more than|max(?:imum)?|within|budget(?: of| is)?)\s+{_num(1)}",
+    textre.I,
+)
+_MIN_EXCL = textre.compile(rf"\b(?:over|above|more than|pricier than)\s+{_num(1)}", textre.I)
+_MIN_INCL = textre.compile(rf"\b(?:at least|from|minimum|min)\s+{_num(1)}", textre.I)
 _RATING = [
-    re.compile(
+    textre.compile(
         r"\brated\s+(?:at least\s+)?(?P<r>[0-5](?:\.\d)?)\s*(?:\+|stars?|or (?:more|higher|above|better)|and (?:up|above))?",
-        re.I,
+        textre.I,
     ),  # noqa: E501
-    re.compile(r"\b(?:at least|minimum|min)\s+(?P<r>[0-5](?:\.\d)?)\s*stars?", re.I),
-    re.compile(
+    textre.compile(r"\b(?:at least|minimum|min)\s+(?P<r>[0-5](?:\.\d)?)\s*stars?", textre.I),
+    textre.compile(
         r"\b(?P<r>[0-5](?:\.\d)?)\s*(?:\+\s*stars?|stars?\s*(?:\+|and up|or more|or higher|or above|plus))",
-        re.I,
+        textre.I,
     ),  # noqa: E501
-    re.compile(
-        r"\brating\s+(?:of\s+)?(?:at least\s+|above\s+|over\s+)?(?P<r>[0-5](?:\.\d)?)", re.I
+    textre.compile(
+        r"\brating\s+(?:of\s+)?(?:at least\s+|above\s+|over\s+)?(?P<r>[0-5](?:\.\d)?)", textre.I
     ),
 ]
-_IN_STOCK = re.compile(r"\b(?:in[- ]stock|available now|ready to ship|available today)\b", re.I)
-_NEGATION = re.compile(r"\b(?:not|no|except|without|other than|but not|excluding)\s*$", re.I)
-_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_IN_STOCK = textre.compile(
+    r"\b(?:in[- ]stock|available now|ready to ship|available today)\b", textre.I
+)
+_NEGATION = textre.compile(
+    r"\b(?:not|no|except|without|other than|but not|excluding)\s*$", textre.I
+)
+_TOKEN = textre.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_STARS = textre.compile(r"\s*(?:\+\s*)?stars?\b", textre.I)
+_WORD = textre.compile(r"[A-Za-z0-9][A-Za-z0-9'&.-]*")
+_SPACES = textre.compile(r"\s+")
 STOP_WORDS = frozenset(
     "a an the and or of for to in on at by with from my me i is are be it this that".split()
 )
@@ -128,7 +144,7 @@ def _usable_brand(name: str, key: tuple[str, ...]) -> bool:
     return not all(t in COMMON_WORDS for t in key)
 
 
-def _amount(m: re.Match, n: int, currency: str, notes: list[str]) -> float:
+def _amount(m: textre.Match, n: int, currency: str, notes: list[str]) -> float:
     raw = m.group(f"num{n}")
     if "," in raw and "." not in raw and len(raw.split(",")[1]) == 2:
         raw = raw.replace(",", ".")
@@ -141,7 +157,7 @@ def _amount(m: re.Match, n: int, currency: str, notes: list[str]) -> float:
     return value
 
 
-def _is_price(m: re.Match, n: int, text: str) -> bool:
+def _is_price(m: textre.Match, n: int, text: str) -> bool:
     """A bare number is a price unless a unit follows (\"under 5 years\")."""
     if m.group(f"sym{n}") or m.group(f"word{n}"):
         return True
@@ -152,12 +168,14 @@ def _parse_prices(text: str, f: Filters, matched: list[str], currency: str, note
     spans: list[tuple[int, int]] = []
     for pattern in (_RANGE, _DASH):
         for m in pattern.finditer(text):
+            if pattern is _DASH and m.group("unit") is not None:
+                continue
             if _is_price(m, 2, text) or m.group("sym1"):
                 lo, hi = sorted((_amount(m, 1, currency, notes), _amount(m, 2, currency, notes)))
                 f.price_min, f.price_max = lo, hi
                 f.price_min_inclusive = f.price_max_inclusive = True
                 matched.append(f"price {lo:g}–{hi:g} {currency}")
-                spans.append(m.span())
+                spans.append(m.span(1))
         if spans:
             return spans
     rules = (
@@ -179,8 +197,8 @@ def _parse_prices(text: str, f: Filters, matched: list[str], currency: str, note
     return spans
 
 
-def _looks_like_rating(text: str, m: re.Match) -> bool:
-    return bool(re.match(r"\s*(?:\+\s*)?stars?\b", text[m.end() :], re.I))
+def _looks_like_rating(text: str, m: textre.Match) -> bool:
+    return bool(_STARS.match(text[m.end() :]))
 
 
 def _parse_rating(text: str, f: Filters, matched: list[str]) -> list[tuple[int, int]]:
@@ -202,7 +220,7 @@ def _blank(text: str, spans: list[tuple[int, int]]) -> str:
 
 def _parse_names(text: str, vocab: Vocabulary, f: Filters, matched: list[str]) -> str:
     """Brands/categories named in the text; returns the text without negated names."""
-    words = list(re.finditer(r"[A-Za-z0-9][A-Za-z0-9'&.-]*", text))
+    words = list(_WORD.finditer(text))
     keys = [phrase_key(w.group()) for w in words]
     i = 0
     brands: list[str] = []
@@ -265,5 +283,5 @@ def parse_query(text: str, vocab: Vocabulary | None, currency: str = "GBP") -> P
         rest = _blank(rest, [m.span() for m in stock])
     if vocab is not None:
         rest = _parse_names(rest, vocab, f, matched)
-    rest = re.sub(r"\s+", " ", rest).strip(" ,.;:-")
+    rest = _SPACES.sub(" ", rest).strip(" ,.;:-")
     return ParsedQuery(rest, f, matched, "; ".join(notes) or None)

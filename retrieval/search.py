@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from retrieval import textre
 from retrieval.index import Filters
 from retrieval.profile import UserProfile
 from retrieval.query import STOP_WORDS, ParsedQuery, Vocabulary, _stem, parse_query
@@ -16,12 +16,12 @@ from retrieval.ranking import fuse, minmax, mmr, top_k
 from retrieval.types import Product
 
 SYMBOL = {"GBP": "£", "USD": "$", "EUR": "€"}
-_TOKEN = re.compile(r"[a-z0-9]+")
+_TOKEN = textre.compile(r"[a-z0-9]+")
 _STOP = STOP_WORDS
 MMR_POOL = 50
 
 
-_WORD = re.compile(r"[a-z]{4,}")  # catalog words the spelling corrector knows
+_WORD = textre.compile(r"[a-z]{4,}")  # catalog words the spelling corrector knows
 
 
 def lexical_tokens(text: str) -> list[str]:

@@ -11,11 +11,10 @@ first answer and changes nothing (`retrieval.basket.apply_once`).
 
 from __future__ import annotations
 
-import re
-
 from assistant.prompts import price_text
 from assistant.turn.basket_act import BasketAsk
 from assistant.turn.basket_context import ASK_WHICH, BasketContext
+from retrieval import textre
 from retrieval.basket import (
     MAX_QUANTITY,
     Basket,
@@ -27,7 +26,7 @@ from retrieval.basket import (
 )
 
 VARIANT_KEYS = ("size", "sizes", "colour", "colours", "color", "colors", "shoe_size")
-_WORD = re.compile(r"[a-z0-9]+")
+_WORD = textre.compile(r"[a-z0-9]+")
 
 
 def _stem(word: str) -> str:
@@ -48,10 +47,15 @@ def variants(product) -> tuple[str, list[str]] | None:
     return None
 
 
+def _whole_word(value: str) -> textre.Pattern:
+    """A search for `value` with no word character either side (a yes/no search)."""
+    return textre.compile(rf"(?:^|\W){textre.escape(value)}(?:\W|$)")
+
+
 def chosen_option(text: str, values: list[str]) -> str | None:
     """The variant value the message names as a whole word ("medium", "size M", "in red")."""
     low = f" {text.lower()} "
-    hits = [v for v in values if re.search(rf"(?<![\w]){re.escape(v.lower())}(?![\w])", low)]
+    hits = [v for v in values if _whole_word(v.lower()).search(low)]
     return max(hits, key=len) if len(hits) >= 1 else None
 
 

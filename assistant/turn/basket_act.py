@@ -12,12 +12,13 @@ an act that needs a value the message does not state (a `set` without a number) 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+
+from retrieval import textre
 
 HEAD_PATH = Path(__file__).with_name("basket_head.npz")
 ACTS = ("none", "add", "remove", "set", "clear", "view")
@@ -26,28 +27,29 @@ MIN_CONFIDENCE = 0.6  # below this a message is not taken as a basket act
 _NUM_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
               "nine": 9, "ten": 10, "a couple of": 2, "a couple": 2, "a pair of": 2,
               "a dozen": 12, "dozen": 12}  # fmt: skip
-_NUMBER = re.compile(
-    r"(?<![£$€\w.])(\d{1,3})(?![\w.%£$€]|\s*(?:stars?|%|days?|weeks?|months?|years?|pounds?|quid))"
+# Group 2 takes what may not follow a quantity's digits (see _stated_number).
+_NUMBER = textre.compile(
+    r"(\d{1,3})([\w.%£$€]|\s*(?:stars?|%|days?|weeks?|months?|years?|pounds?|quid))?"
     r"|\b(a couple(?: of)?|a pair of|a dozen|dozen|two|three|four|five|six|seven|eight|nine|ten)\b"
     r"|\b(one)\s+(?:of|more|x)\b|\b(?:to|make (?:it|that)|just|only)\s+(one)\b",
-    re.I,
+    textre.I,
 )
-_MORE = re.compile(
-    r"\b(?:another|extra|(?:one|two|three|four|five|six|a couple|\d{1,2}) more)\b", re.I
+_MORE = textre.compile(
+    r"\b(?:another|extra|(?:one|two|three|four|five|six|a couple|\d{1,2}) more)\b", textre.I
 )
-_NOT_QUANTITY = re.compile(  # numbers that are positions, ids or prices, not quantities
+_NOT_QUANTITY = textre.compile(  # numbers that are positions, ids or prices, not quantities
     r"\b(?:first|top)\s+(?:two|three|four|five|six|[2-6])\b|(?:#|\b(?:number|no\.|item|option)s?\s*)\d+"
     r"|[£$€]\s?\d[\d,]*(?:\.\d{1,2})?|\b[A-Za-z]{1,4}-?\d{3,}\b|\b\d+(?:st|nd|rd|th)\b"
     r"|\b(?:rated|rating|under|below|over|above|less than|more than|up to|max|around|about)\s+\d[\d.,]*"
     r"|\b\d+(?:\.\d)?\s*(?:\+|or (?:more|above|higher|better|less|under|below))",
-    re.I,
+    textre.I,
 )
 _COMPARATIVE = {
-    "cheapest": re.compile(r"\b(?:cheap(?:er|est)|less expensive|lowest[- ]priced|most affordable)\b", re.I),
-    "dearest": re.compile(r"\b(?:more expensive|most expensive|pricier|priciest|dearer|dearest)\b", re.I),
-    "best_rated": re.compile(r"\b(?:best|better|higher|highest|top)[- ]rated\b|\bbest reviewed\b", re.I),
+    "cheapest": textre.compile(r"\b(?:cheap(?:er|est)|less expensive|lowest[- ]priced|most affordable)\b", textre.I),
+    "dearest": textre.compile(r"\b(?:more expensive|most expensive|pricier|priciest|dearer|dearest)\b", textre.I),
+    "best_rated": textre.compile(r"\b(?:best|better|higher|highest|top)[- ]rated\b|\bbest reviewed\b", textre.I),
 }  # fmt: skip
-_MONEY = re.compile(r"[£$€]\s?(\d[\d,]*(?:\.\d{1,2})?)")
+_MONEY = textre.compile(r"[£$€]\s?(\d[\d,]*(?:\.\d{1,2})?)")
 
 
 @dataclass
@@ -105,12 +107,24 @@ def quantity(text: str) -> tuple[int | None, bool]:
     "another one" -> (1, True), "the first two" -> (None, False) (positions, not a quantity)."""
     rest = _NOT_QUANTITY.sub(" ", text)
     more = bool(_MORE.search(rest))
-    m = _NUMBER.search(rest)
-    if not m:
+    word = _stated_number(rest)
+    if word is None:
         return (1, True) if more else (None, False)
-    word = next(g for g in m.groups() if g).lower()
     value = int(word) if word.isdigit() else (1 if word == "one" else _NUM_WORDS[word])
     return value, more
+
+
+def _stated_number(text: str) -> str | None:
+    """The first number word, or digits that stand alone: not after a word character, currency
+    sign or ".", not before a word character, ".", "%", a currency sign or a unit (what `re`
+    lookarounds said)."""
+    for m in _NUMBER.finditer(text):
+        if m.group(1) is None:
+            return next(g for g in m.groups()[2:] if g).lower()
+        before = text[m.start() - 1] if m.start() else " "
+        if m.group(2) is None and not (before.isalnum() or before in "_£$€."):
+            return m.group(1)
+    return None
 
 
 def comparative(text: str) -> str | None:

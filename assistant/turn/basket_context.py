@@ -10,16 +10,16 @@ item the last basket reply was about (`last_changed`).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from assistant.conversation import message_text, ordinals, referenced_products, shown_items
 from assistant.turn.basket_act import BasketAsk
+from retrieval import textre
 
 ASK_WHICH = "Which one do you mean"  # how the basket's own questions open (its renderer)
-ASK_OPTION = re.compile(r"Which (\w+) would you like for ")
-_MONEY = re.compile(r"[£$€]\s?(\d[\d,]*(?:\.\d{1,2})?)")
-_ID = re.compile(r"\[([A-Za-z0-9][\w-]{1,40})\]")
+ASK_OPTION = textre.compile(r"Which (\w+) would you like for ")
+_MONEY = textre.compile(r"[£$€]\s?(\d[\d,]*(?:\.\d{1,2})?)")
+_ID = textre.compile(r"\[([A-Za-z0-9][\w-]{1,40})\]")
 
 
 @dataclass

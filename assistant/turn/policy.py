@@ -11,13 +11,13 @@ enough (cosine below `MIN_SIMILARITY`) gets the closest policy sentence instead.
 
 from __future__ import annotations
 
-import re
 import threading
 
 import numpy as np
 
 from assistant.facts import PolicyRule
 from assistant.prompts import price_text
+from retrieval import textre
 
 MIN_SIMILARITY = 0.6
 TOPICS: dict[str, tuple[str, ...]] = {
@@ -42,9 +42,14 @@ TOPICS: dict[str, tuple[str, ...]] = {
     "warranty": ("what warranty do I get", "how long is the guarantee",
                  "is there a warranty on electronics"),
 }  # fmt: skip
-_YES_NO = re.compile(r"^\W*(?:\w+[,!:]?\s+){0,4}?(?:can|could|do|does|is|are|will|may|am)\b", re.I)
-_AMOUNT = re.compile(r"[£$€]\s?(\d[\d,]*(?:\.\d{1,2})?)|\b(\d{1,5}(?:\.\d{1,2})?)\b")
+_YES_NO = textre.compile(
+    r"^\W*(?:\w+[,!:]?\s+){0,4}?(?:can|could|do|does|is|are|will|may|am)\b", textre.I
+)
+_AMOUNT = textre.compile(r"[£$€]\s?(\d[\d,]*(?:\.\d{1,2})?)|\b(\d{1,5}(?:\.\d{1,2})?)\b")
 _STATUSES = ("placed", "processing", "shipped", "dispatched", "delivered")
+_STATUS_WORDS = {s: textre.compile(rf"\b{s}\b", textre.I) for s in _STATUSES}
+_FREE = textre.compile(r"\bfree\b", textre.I)
+_CITED = textre.compile(r"\d+(?:\.\d+)?|[A-Z][a-z]+ ?[A-Z]?[a-z]*")
 
 
 class PolicyTopics:
@@ -94,14 +99,14 @@ def _rule_sentences(topic: str, question: str, rules, currency: str) -> list[str
     if topic == "cancel" and rules.cancellable_statuses:
         ok = _listing(rules.cancellable_statuses, "or")
         rule = f"an order can be cancelled while it is {ok}; once it has shipped, return it instead"
-        said = [s for s in _STATUSES if re.search(rf"\b{s}\b", question, re.I)]
+        said = [s for s in _STATUSES if _STATUS_WORDS[s].search(question)]
         if said and asks:
             verdict = "Yes" if said[0] in rules.cancellable_statuses else "No"
             return [f"{verdict}: {rule}."]
         return [f"{rule[0].upper()}{rule[1:]}."]
     if topic == "return_fee" and rules.return_label_fee is not None:
         fee = money(rules.return_label_fee)
-        lead = "No: c" if asks and re.search(r"\bfree\b", question, re.I) else "C"
+        lead = "No: c" if asks and _FREE.search(question) else "C"
         return [f"{lead}hange-of-mind returns cost {fee} (taken from your refund); returns of "
                 f"faulty or wrongly sent items are free."]  # fmt: skip
     if topic == "refund_time" and rules.refund_days_max is not None:
@@ -137,6 +142,6 @@ def cite(sections: list[dict], facts: list) -> str:
     else the closest one."""
     if not sections:
         return ""
-    keys = set(re.findall(r"\d+(?:\.\d+)?|[A-Z][a-z]+ ?[A-Z]?[a-z]*", " ".join(map(str, facts))))
+    keys = set(_CITED.findall(" ".join(map(str, facts))))
     best = max(sections, key=lambda s: sum(k in s["text"] for k in keys))
     return f"[{best['file']} › {best['section'].split(' > ')[-1]}]"

@@ -7,14 +7,14 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
 import numpy as np
 
 from assistant.facts import Fact, StatedReturn, Warranty
+from retrieval import textre
 
-_SENTENCES = re.compile(r"(?<=[.!?])\s+")
+_SENTENCES = textre.compile(r"[.!?](\s+)")  # split_at: re's (?<=[.!?])\s+
 
 
 def stated_return_facts(
@@ -34,9 +34,9 @@ def stated_return_facts(
     return [replace(fact, unopened_only=tuple(rules.non_returnable_if_opened) if opened else ())]
 
 
-_OPENED = re.compile(r"\b(?:opened|unsealed|used|worn)\b", re.I)
-_SEALED = re.compile(
-    r"\b(?:unopened|un-opened|sealed|unused|unworn|never opened|not opened)\b", re.I
+_OPENED = textre.compile(r"\b(?:opened|unsealed|used|worn)\b", textre.I)
+_SEALED = textre.compile(
+    r"\b(?:unopened|un-opened|sealed|unused|unworn|never opened|not opened)\b", textre.I
 )
 
 
@@ -57,7 +57,7 @@ def policy_lead(store, question: str, sections: list[dict]) -> str:
     """The sentence of the top policy sections closest to the question, cited as file › section."""
     candidates = []
     for sec in sections[:2]:
-        for sent in _SENTENCES.split(" ".join(sec["text"].split())):
+        for sent in textre.split_at(_SENTENCES, " ".join(sec["text"].split())):
             if len(sent.split()) >= 4:
                 candidates.append((sent, sec))
     if not candidates:

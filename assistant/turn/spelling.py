@@ -10,12 +10,15 @@ letters); numbers, ids, amounts and known words are left exactly as typed.
 
 from __future__ import annotations
 
-import re
 import threading
 from collections import OrderedDict
 from functools import lru_cache
 
-_TOKEN = re.compile(r"(?<![\w'])[A-Za-z]{4,}(?![\w'])")
+from retrieval import textre
+
+# Whole words with 4+ ASCII letters in a row; fix() corrects those made of ASCII letters only
+# (re said `(?<![\w'])[A-Za-z]{4,}(?![\w'])`).
+_TOKEN = textre.compile(r"[\w']*[A-Za-z]{4,}[\w']*")
 CATALOG_COUNT = 10**9  # a catalog word outranks an English word at the same edit distance
 MEMO_SIZE = 4096
 
@@ -96,10 +99,10 @@ class Speller:
 
         speller = self._speller()
 
-        def fix(m: re.Match) -> str:
+        def fix(m: textre.Match) -> str:
             word = m.group(0)
             low = word.lower()
-            if low in speller.words:
+            if not (word.isascii() and word.isalpha()) or low in speller.words:
                 return word
             found = speller.lookup(low, Verbosity.CLOSEST, 1)
             typos = [f.term for f in found if f.distance == 1 and is_typo(low, f.term)]

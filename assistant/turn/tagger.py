@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import random
-import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -23,9 +22,11 @@ from pathlib import Path
 
 import numpy as np
 
+from retrieval import textre
+
 HEAD_PATH = Path(__file__).with_name("slot_tagger.npz")
 LABELS = ("O", "ITEM", "PAST", "INTEREST")
-WORD = re.compile(r"[£$€]|\w+(?:['.-]\w+)*")  # linear: the groups cannot overlap
+WORD = textre.compile(r"[£$€]|\w+(?:['.-]\w+)*")  # linear: the groups cannot overlap
 MEMO_SIZE = 4096
 
 

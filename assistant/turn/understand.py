@@ -10,7 +10,6 @@ later stage uses is one the shopper typed.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from assistant.conversation import (
@@ -29,28 +28,29 @@ from assistant.turn.basket_context import (
     without_basket_turns,
 )
 from assistant.turn.service import stated_opened
+from retrieval import textre
 
 _COUNT = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "a couple of": 2, "both": 2}
-_SUPERLATIVE = re.compile(
+_SUPERLATIVE = textre.compile(
     r"\b(?:(two|three|four|five|[2-5]|a couple of)\s+)?"
     r"(cheapest|least expensive|lowest[- ]priced|lowest[- ]price|most affordable|"
     r"best[- ]rated|highest[- ]rated|top[- ]rated|best reviewed|best|"
     r"most expensive|priciest|dearest)\b",
-    re.I,
+    textre.I,
 )
 _KIND = {"cheapest": "cheapest", "least expensive": "cheapest", "lowest priced": "cheapest",
          "lowest-priced": "cheapest", "most affordable": "cheapest", "lowest price": "cheapest",
          "lowest-price": "cheapest", "most expensive": "dearest",
          "priciest": "dearest", "dearest": "dearest"}  # fmt: skip
-_SPAN = re.compile(
+_SPAN = textre.compile(
     r"\b(\d{1,3}|a|an|one|two|three|four|five|six|seven|eight|nine|ten)\s+(day|week|month)s?\s+ago\b"
     r"|\b(yesterday|last week|last month|a fortnight ago)\b",
-    re.I,
+    textre.I,
 )
-_AFTER = re.compile(
+_AFTER = textre.compile(
     r"\b(?:after)\s+(\d{1,3}|a|an|one|two|three|four|five|six|seven|eight|nine|ten)\s+"
     r"(day|week|month)s?\b()",
-    re.I,
+    textre.I,
 )
 _SPAN_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
                "seven": 7, "eight": 8, "nine": 9, "ten": 10}  # fmt: skip
