@@ -33,5 +33,6 @@ bench:
 	$(PY) benchmarks/llm_bench.py
 	$(PY) benchmarks/turn_bench.py
 	$(PY) benchmarks/understand_bench.py
+	$(PY) benchmarks/regex_bench.py
 	$(PY) benchmarks/recs_bench.py ../shared/data/amazon_games
 	$(PY) -m assistant.cli eval conversations --out runs/conversations.json
