@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 
 import typer
@@ -60,6 +61,9 @@ def serve(
     elif not cfg.api_keys:
         typer.echo("no API keys configured: serving on loopback only, without auth", err=True)
     _exit_cleanly_on_sigterm()
+    logging.basicConfig(  # plain log lines (before any library installs its own handler)
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     runtime = None
     try:
         store = open_store_or_exit()
