@@ -72,6 +72,51 @@ def _search_ids(url: str, q: str, k: int) -> list[str]:
     return [r["product_id"] for r in body["results"]]
 
 
+async def call_each_tool(s: ClientSession, store) -> set[str]:
+    """Every tool once with valid arguments for shopper u001 (a basket line added, its quantity
+    set, then removed); each answers with the store's values. Returns the names called."""
+    a, b = store.index.live_ids()[:2]
+    mine = _order_of(store, "u001")
+    calls = [("search_products", {"query": "mug", "max_results": 2}),
+             ("get_product", {"product_id": a}), ("recommend", {"user_id": "u001", "k": 3}),
+             ("compare_products", {"product_ids": [a, b]}), ("order_status", {"user_id": "u001"}),
+             ("return_eligibility", {"order_id": mine}),
+             ("policy_lookup", {"question": "return window", "k": 1}),
+             ("add_to_basket", {"user_id": "u001", "product_id": a, "quantity": 1}),
+             ("set_basket_quantity", {"user_id": "u001", "product_id": a, "quantity": 3}),
+             ("get_basket", {"user_id": "u001"}),
+             ("remove_from_basket", {"user_id": "u001", "product_id": a})]  # fmt: skip
+    for name, args in calls:
+        ok, got = await use(s, name, **args)
+        assert ok, (name, got)
+        if name == "get_basket":
+            assert next(x for x in got["lines"] if x["product_id"] == a)["quantity"] == 3
+        if name == "recommend":
+            assert len(got["results"]) == 3
+        if name == "get_product":
+            assert got["price"] == store.get_product(a).price
+    return {name for name, _ in calls}
+
+
+def test_mcp_http_and_stdio_call_every_tool(server):
+    url, service = server
+    params = StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "assistant.cli", "mcp", "--server", url, "--key", "s1"],
+        env=_cli_env(),
+        cwd=str(REPO),
+    )
+
+    async def scenario():
+        async with mcp_http(url, "s1") as s:
+            assert await call_each_tool(s, service.store) == NAMES
+        async with stdio_client(params) as (read, write), ClientSession(read, write) as s:
+            await s.initialize()
+            assert await call_each_tool(s, service.store) == NAMES
+
+    anyio.run(scenario)
+
+
 def test_mcp_http_tools_act_for_the_keys_own_user(server):
     url, service = server
     store = service.store
