@@ -1,8 +1,9 @@
 """HTTP API: OpenAI-compatible chat (plain and SSE streaming) and REST routes over a Service.
 
-Every 4xx/5xx body is the OpenAI error format. Extras ride in a top-level `shopassist` object
-(on the response, or on the last chunk before `data: [DONE]` when streaming); standard OpenAI
-clients ignore it.
+Every 4xx/5xx body is the OpenAI error format (`param` names a refused field). Extras ride in a
+top-level `shopassist` object (on the response, or on the last chunk before `data: [DONE]` when
+streaming); standard OpenAI clients ignore it. The answer's wire format (usage, stop sequences,
+limits, JSON mode) is `assistant/openai_format.py`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import json
 import logging
 import time
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -22,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 
 from assistant.ability_routes import add_ability_routes
 from assistant.guard import Guard
+from assistant.openai_format import Cut, completion, sse, words
 from assistant.principals import Principal
 from assistant.protocol import (
     MODELS,
@@ -41,10 +43,9 @@ log = logging.getLogger(__name__)
 
 
 def _fail(status: int, message: str, type_: str = "invalid_request_error", code: str | None = None,
-          headers: dict[str, str] | None = None):  # fmt: skip
-    raise HTTPException(
-        status, detail={"message": message, "type": type_, "code": code}, headers=headers
-    )
+          headers: dict[str, str] | None = None, param: str | None = None):  # fmt: skip
+    detail = {"message": message, "type": type_, "code": code, "param": param}
+    raise HTTPException(status, detail=detail, headers=headers)
 
 
 def _busy(exc: QueueFull):
@@ -66,6 +67,8 @@ def create_app(service: Service) -> FastAPI:
         body = error_body(
             detail["message"], detail.get("type", "invalid_request_error"), detail.get("code")
         )
+        if detail.get("param"):
+            body["error"]["param"] = detail["param"]  # as OpenAI names the offending field
         return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
@@ -124,13 +127,17 @@ def create_app(service: Service) -> FastAPI:
     async def chat(request: Request, who: Principal = Depends(caller)):
         raw = await request.body()  # the guard has counted it
         try:
-            req = ChatRequest.model_validate(json.loads(raw))
+            body = json.loads(raw)
         except json.JSONDecodeError as exc:
             _fail(
                 400,
                 f"the body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
                 code="invalid_json",
             )
+        if refused := ChatRequest.unsupported(body):  # refused before any turn (no ticket)
+            _fail(400, refused[1], code="unsupported_parameter", param=refused[0])
+        try:
+            req = ChatRequest.model_validate(body)
         except ValidationError as exc:
             _fail(400, describe_errors(exc), code="invalid_request")
         if req.model not in MODELS:
@@ -150,13 +157,17 @@ def create_app(service: Service) -> FastAPI:
         ]
         cid, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
         turn = (messages, user, agent, req.conversation_id)
+        said = sum(words(m["content"]) for m in messages)
+        cut = Cut(req.stops, req.max_words)
         try:
             if not req.stream:
-                return _completion(cid, created, req.model, await service.turn(*turn))
+                result = await service.turn(*turn)
+                return completion(cid, created, req.model, result, cut, said, req.json_mode)
             pieces = await service.open_stream(*turn)
         except QueueFull as exc:
             _busy(exc)
-        return EventSourceResponse(_sse(pieces, cid, created, req.model))
+        stream = sse(pieces, cid, created, req.model, cut, said, req.json_mode, req.include_usage)
+        return EventSourceResponse(stream)
 
     @app.get("/v1/models")
     async def models(_who: Principal = Depends(caller)):
@@ -323,58 +334,3 @@ def create_app(service: Service) -> FastAPI:
 
     mount_mcp(app, service)  # /mcp: the tools over MCP (streamable HTTP), calling the routes above
     return app
-
-
-def _extras(result) -> dict:
-    doc = result.to_json()
-    doc.pop("answer")
-    return doc
-
-
-def _completion(cid: str, created: int, model: str, result) -> dict:
-    words = len(result.answer.split())
-    return {
-        "id": cid,
-        "object": "chat.completion",
-        "created": created,
-        "model": model,
-        "choices": [
-            {
-                "index": 0,
-                "message": {"role": "assistant", "content": result.answer},
-                "finish_reason": "stop",
-            }
-        ],
-        "usage": {"prompt_tokens": 0, "completion_tokens": words, "total_tokens": words},
-        "shopassist": _extras(result),
-    }
-
-
-def _chunk(
-    cid: str, created: int, model: str, delta: dict, finish: str | None = None, **extra: Any
-) -> str:
-    body = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": model,
-            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **extra}  # fmt: skip
-    return json.dumps(body, ensure_ascii=False)
-
-
-async def _sse(pieces, cid, created, model):
-    """OpenAI-format SSE: role, grounded text pieces, a last chunk with the extras, [DONE]. A turn
-    that fails midway ends with an OpenAI error event (then [DONE]), never a cut stream."""
-    from assistant.engine import TurnResult
-
-    try:
-        yield {"data": _chunk(cid, created, model, {"role": "assistant", "content": ""})}
-        async for piece in pieces:
-            if isinstance(piece, TurnResult):
-                yield {"data": _chunk(cid, created, model, {}, "stop", shopassist=_extras(piece))}
-            else:
-                yield {"data": _chunk(cid, created, model, {"content": piece})}
-    except Exception as exc:  # noqa: BLE001 - the client gets a proper error event instead
-        ref = uuid.uuid4().hex[:12]
-        log.error("stream %s failed (reference %s)", cid, ref, exc_info=exc)
-        msg = f"the answer failed midway (reference {ref}); please retry"
-        yield {"data": json.dumps(error_body(msg, "server_error"))}
-    finally:
-        await pieces.aclose()
-    yield {"data": "[DONE]"}

@@ -6,7 +6,7 @@ Limits are part of the protocol: a request outside them gets a 4xx in the OpenAI
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -46,21 +46,50 @@ class ChatMessage(BaseModel):
         if len(text) > MAX_MESSAGE_CHARS:
             msg = f"a message has {len(text)} characters; the limit is {MAX_MESSAGE_CHARS}"
             raise ValueError(msg)
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:  # a lone surrogate ("\ud800"): not text
+            msg = f"a message holds invalid Unicode at character {exc.start}"
+            raise ValueError(msg) from None
         return v
 
 
+_OWN_TOOLS = (
+    "ShopAssist answers shopping questions with its own tools and calls none of the caller's; "
+    "its abilities are tools themselves, over MCP at /mcp (or as LangChain tools)"
+)
+_NO_LOGPROBS = "the answer mixes code-written facts with model words, so it has no token logprobs"
+_TEXT_ONLY = "ShopAssist reads and writes text only"
+_SHOP_ONLY = "ShopAssist answers from the shop's catalog, orders and policies"
+_SCHEMA = (
+    'answers have ShopAssist\'s own shape; {"type": "json_object"} returns it as a JSON '
+    "document (answer, cards, citations…)"
+)
+
+
+class StreamOptions(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    include_usage: bool = False
+
+
 class ChatRequest(BaseModel):
-    """POST /v1/chat/completions (unknown OpenAI fields are accepted and ignored)."""
+    """POST /v1/chat/completions. Fields that ask for what ShopAssist does not do (the caller's
+    tools, n > 1, logprobs, audio, a JSON schema…) are refused by `unsupported` before the turn;
+    sampling settings (temperature, top_p, seed, penalties) are accepted and not applied."""
 
     model_config = ConfigDict(extra="allow")
 
     model: str
     messages: list[ChatMessage] = Field(min_length=1)
     stream: bool = False
+    stream_options: StreamOptions | None = None
     user: str | None = Field(default=None, max_length=128)
     max_tokens: int | None = Field(default=None, ge=1, le=MAX_TOKENS_LIMIT)
     max_completion_tokens: int | None = Field(default=None, ge=1, le=MAX_TOKENS_LIMIT)
+    stop: str | Annotated[list[str], Field(max_length=4)] | None = None
     temperature: float | None = Field(default=None, ge=0, le=2)
+    response_format: dict[str, Any] | None = None  # text or json_object (`unsupported`)
     # OpenAI's request metadata; ShopAssist reads `conversation_id` (keeps basket changes of two
     # identical conversations apart: a replay of one conversation applies each change once)
     metadata: dict[str, str] | None = Field(default=None, max_length=16)
@@ -68,6 +97,67 @@ class ChatRequest(BaseModel):
     @property
     def conversation_id(self) -> str | None:
         return (self.metadata or {}).get("conversation_id")
+
+    @property
+    def stops(self) -> list[str]:
+        return [self.stop] if isinstance(self.stop, str) else list(self.stop or [])
+
+    @property
+    def max_words(self) -> int | None:
+        """The answer's cap: usage counts words, so `max_tokens` caps words too."""
+        return self.max_completion_tokens or self.max_tokens
+
+    @property
+    def json_mode(self) -> bool:
+        return (self.response_format or {}).get("type") == "json_object"
+
+    @property
+    def include_usage(self) -> bool:
+        return bool(self.stream_options and self.stream_options.include_usage)
+
+    @staticmethod
+    def unsupported(body: Any) -> tuple[str, str] | None:
+        """(param, message) for the first thing in a raw request that ShopAssist does not do."""
+        if not isinstance(body, dict):
+            return None
+        fmt = body.get("response_format")
+        fmt_type = fmt.get("type") if isinstance(fmt, dict) else fmt
+        checks = [
+            ("tools", bool(body.get("tools")), _OWN_TOOLS),
+            ("tool_choice", body.get("tool_choice") not in (None, "none"), _OWN_TOOLS),
+            ("parallel_tool_calls", body.get("parallel_tool_calls") is not None, _OWN_TOOLS),
+            ("functions", bool(body.get("functions")), _OWN_TOOLS),
+            ("function_call", body.get("function_call") not in (None, "none"), _OWN_TOOLS),
+            ("n", body.get("n") not in (None, 1), "one answer per request (n = 1)"),
+            ("logprobs", bool(body.get("logprobs")), _NO_LOGPROBS),
+            ("top_logprobs", body.get("top_logprobs") is not None, _NO_LOGPROBS),
+            ("audio", body.get("audio") is not None, _TEXT_ONLY),
+            ("modalities", body.get("modalities") not in (None, ["text"]), _TEXT_ONLY),
+            ("web_search_options", body.get("web_search_options") is not None, _SHOP_ONLY),
+            ("response_format", fmt_type not in (None, "text", "json_object"), _SCHEMA),
+        ]
+        for param, used, why in checks:
+            if used:
+                return param, f"`{param}` is not supported: {why}"
+        messages = body.get("messages")
+        for i, m in enumerate(messages if isinstance(messages, list) else []):
+            if not isinstance(m, dict):
+                continue
+            if m.get("role") in ("tool", "function"):
+                return (
+                    f"messages[{i}].role",
+                    f"`{m['role']}` messages are not supported: {_OWN_TOOLS}",
+                )
+            for key in ("tool_calls", "function_call"):
+                if m.get(key):
+                    return f"messages[{i}].{key}", f"`{key}` is not supported: {_OWN_TOOLS}"
+            parts = m.get("content")
+            for j, part in enumerate(parts if isinstance(parts, list) else []):
+                kind = part.get("type") if isinstance(part, dict) else None
+                if kind not in (None, "text"):
+                    why = f"`{kind}` content parts are not supported: {_TEXT_ONLY}"
+                    return f"messages[{i}].content[{j}].type", why
+        return None
 
     @field_validator("messages")
     @classmethod

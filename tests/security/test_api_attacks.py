@@ -222,3 +222,13 @@ def test_drafts_wait_in_the_same_model_queue_as_chat(store):
         after = call(f"{url}/v1/drafts", "POST", draft, key=AGENT)[0]
     assert status == 429 and int(headers["retry-after"]) >= 1, body
     assert after == 200  # the slot came back
+
+
+def test_a_lone_surrogate_gets_a_json_400(store):
+    raw = b'{"model": "shopassist", "messages": [{"role": "user", "content": "mug \\ud800"}]}'
+    with keyed_server(store) as (url, _):
+        status, ctype, body = _raw(
+            f"{url}/v1/chat/completions", "POST", raw,
+            {"Authorization": f"Bearer {SHOPPER1}", "Content-Type": "application/json"},
+        )  # fmt: skip
+    assert status == 400 and "Unicode" in _openai_error(ctype, body)["message"]
