@@ -78,8 +78,7 @@ class Guard:
     def _refusal(self, scope, headers: dict, path: str) -> tuple[int, dict] | None:
         service = self.service
         if not service.auth_enabled:
-            host = headers.get("host", "").rsplit(":", 1)[0] if "]" not in headers.get(
-                "host", "") else headers["host"].rsplit("]", 1)[0] + "]"  # fmt: skip
+            host = _host_name(headers.get("host", ""))
             if host not in LOOPBACK_HOSTS:
                 msg = f"host {host!r} is not served without API keys (loopback names only)"
                 return 421, error_body(msg, code="misdirected_request")
@@ -105,6 +104,13 @@ class Guard:
         if path.endswith(UPLOAD_PATH):
             return self.max_upload_bytes
         return UI_BODY_BYTES
+
+
+def _host_name(host: str) -> str:
+    """The name of a Host header without its port ("[::1]:7860" → "[::1]")."""
+    if host.startswith("["):
+        return host.split("]", 1)[0] + "]"
+    return host.rsplit(":", 1)[0]
 
 
 def _too_large(size: int, limit: int) -> tuple[int, dict]:

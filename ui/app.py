@@ -110,9 +110,9 @@ def build_ui(service: Service) -> gr.Blocks:
         login = service.logins.get(request.cookies.get(COOKIE) if request else None)
         return login.principal if login else nobody
 
-    def shopper_id(picked: str, request: gr.Request) -> str:
+    def shopper_id(picked: str, request: gr.Request) -> str | None:
         p = who(request)
-        return p.user_id if p.role == "shopper" and p.user_id else picked
+        return p.user_id if p.role == "shopper" else picked  # signed out: None, nobody's data
 
     with gr.Blocks(title="ShopAssist", delete_cache=(3600, 3600)) as ui:
         gr.Markdown("## ShopAssist")
