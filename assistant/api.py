@@ -232,11 +232,14 @@ def create_app(service: Service) -> FastAPI:
     @app.post("/v1/tickets/{ticket_id}/{action}")
     async def ticket_action(ticket_id: int, action: Literal["resolve", "close", "reopen"],
                             who: Principal = Depends(caller)):  # fmt: skip
-        from assistant.support import set_ticket_status
+        from assistant.support import TicketConflict, set_ticket_status
 
         need(who, "agent", "admin")
         status = {"resolve": "resolved", "close": "closed", "reopen": "open"}[action]
-        found = await run_in_threadpool(set_ticket_status, service.store, ticket_id, status)
+        try:
+            found = await run_in_threadpool(set_ticket_status, service.store, ticket_id, status)
+        except TicketConflict as exc:
+            _fail(409, str(exc), code="ticket_conflict")
         if found is None:
             _fail(404, f"no ticket {ticket_id}", code="unknown_ticket")
         return found

@@ -9,17 +9,31 @@ so the reply reveals nothing about other customers.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import weakref
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, select, update
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
 
 from assistant.facts import OrderStatus, ReturnVerdict
 from retrieval.sql import orders
 
+log = logging.getLogger(__name__)
 support_metadata = MetaData()
 tickets = Table(
     "tickets",
@@ -31,6 +45,11 @@ tickets = Table(
     Column("created_at", DateTime(), nullable=False),
     Column("transcript", Text, nullable=False),  # JSON list of {"role","content"}
 )
+# one open ticket per signed-in user, across processes too (anonymous tickets: NULLs differ)
+ONE_OPEN_TICKET = Index(
+    "one_open_ticket_per_user", tickets.c.user_id, unique=True,
+    sqlite_where=tickets.c.status == "open", postgresql_where=tickets.c.status == "open",
+)  # fmt: skip
 feedback = Table(
     "feedback",
     support_metadata,
@@ -207,6 +226,10 @@ def _ensure_tickets(store) -> None:
     with _CREATE_LOCK:
         if engine not in _CREATED:
             support_metadata.create_all(engine)
+            try:  # a store made before the index: add it (duplicates from then keep it off)
+                ONE_OPEN_TICKET.create(engine, checkfirst=True)
+            except IntegrityError:
+                log.warning("open tickets repeat a user; one-per-user holds in this process only")
             _CREATED.add(engine)
 
 
@@ -245,6 +268,15 @@ def open_ticket(store, user_id: str | None, reason: str, transcript: list[dict])
     none open (asking again updates it; it can't be flooded). Returns its id."""
     _ensure_tickets(store)
     text = json.dumps(bounded_transcript(transcript), ensure_ascii=False)
+    for _ in range(3):  # another process may open the same user's ticket at the same moment
+        try:
+            return _open_or_update(store, user_id, reason, text)
+        except IntegrityError:
+            continue
+    return _open_or_update(store, user_id, reason, text)
+
+
+def _open_or_update(store, user_id: str | None, reason: str, text: str) -> int:
     mine = tickets.c.user_id.is_(None) if user_id is None else tickets.c.user_id == user_id
     with store.write_lock, store.engine.begin() as conn:
         found = conn.execute(
@@ -280,14 +312,23 @@ def list_tickets(store, status: str | None = "open", limit: int = 50,
     return {"data": rows, "next_after": rows[-1]["ticket_id"] if more else None}
 
 
+class TicketConflict(ValueError):
+    """Reopening a ticket of a user who has another one open."""
+
+
 def set_ticket_status(store, ticket_id: int, status: str) -> dict | None:
-    """Resolve or close a ticket (or reopen it); the ticket as stored, or None if unknown."""
+    """Resolve or close a ticket (or reopen it); the ticket as stored, or None if unknown.
+    TicketConflict when reopening would give its user two open tickets."""
     _ensure_tickets(store)
-    with store.write_lock, store.engine.begin() as conn:
-        done = conn.execute(
-            update(tickets).where(tickets.c.ticket_id == ticket_id).values(status=status)
-        ).rowcount
-        row = conn.execute(select(tickets).where(tickets.c.ticket_id == ticket_id)).first()
+    try:
+        with store.write_lock, store.engine.begin() as conn:
+            done = conn.execute(
+                update(tickets).where(tickets.c.ticket_id == ticket_id).values(status=status)
+            ).rowcount
+            row = conn.execute(select(tickets).where(tickets.c.ticket_id == ticket_id)).first()
+    except IntegrityError:
+        msg = f"ticket {ticket_id}'s user has another ticket open; resolve that one first"
+        raise TicketConflict(msg) from None
     if not done or row is None:
         return None
     out = dict(row._mapping)

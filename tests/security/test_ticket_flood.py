@@ -59,3 +59,28 @@ def test_the_queue_is_paginated_and_tickets_can_be_resolved(store):
     assert refused == 403 and status == 200 and resolved["status"] == "resolved"
     assert first not in {t["ticket_id"] for t in still_open["data"]}
     assert again != first  # a new request after the old one was resolved opens a new ticket
+
+
+def test_two_processes_opening_at_once_still_keep_one_open_ticket(tmp_path):
+    """Two writers on one database that share no lock (as two `serve` processes would): the
+    database's own rule keeps one open ticket per user; reopening a second one is a conflict."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+    from types import SimpleNamespace
+
+    from assistant.support import TicketConflict, list_tickets, open_ticket, set_ticket_status
+    from retrieval.sql import make_engine
+
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    writers = [SimpleNamespace(engine=make_engine(url), write_lock=threading.RLock())
+               for _ in range(2)]  # fmt: skip
+    with ThreadPoolExecutor(8) as pool:
+        ids = set(pool.map(lambda i: open_ticket(writers[i % 2], "u001", "handoff", [HUMAN]),
+                           range(16)))  # fmt: skip
+    assert len(ids) == 1 and len(list_tickets(writers[0])["data"]) == 1
+    first = ids.pop()
+    set_ticket_status(writers[0], first, "resolved")
+    second = open_ticket(writers[1], "u001", "handoff", [HUMAN])
+    assert second != first
+    with pytest.raises(TicketConflict):
+        set_ticket_status(writers[1], first, "open")
