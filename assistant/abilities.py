@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from assistant.decide import compare_answer, compare_facts
+from assistant.decide import compare_answer, compared
 from assistant.facts import ItemDetails, NoSuchOrder, render
 from assistant.support import (
     missing_orders,
@@ -33,13 +33,9 @@ def compare(store, product_ids: list[str]) -> dict:
     """How two to four products differ (price, rating, numeric attributes) and which to pick for
     what, decided by code; `unknown` lists ids that are not live products."""
     found = [(i, store.get_product(i)) for i in dict.fromkeys(product_ids)]
-    products = [p for _, p in found if p is not None]
-    items = [item_json(p, 1.0, ["you asked about it"]) for p in products]
-    tags = {i["product_id"]: f"P{n}" for n, i in enumerate(items, 1)}
-    facts = compare_facts(items, {p.product_id: p.attributes for p in products}, tags)
+    items, tags, facts = compared([p for _, p in found if p is not None])
     decided = compare_answer(facts, list(tags.values())) if len(items) > 1 else []
-    details = [ItemDetails(tags[p.product_id], tuple((k, str(v)) for k, v in p.attributes.items()))
-               for p in products if p.attributes]  # fmt: skip
+    details = [f for f in facts if isinstance(f, ItemDetails)]
     return {"items": [{**i, "tag": tags[i["product_id"]]} for i in items],
             "facts": [f.as_json() for f in [*decided, *details]], "text": render(decided),
             "unknown": [i for i, p in found if p is None]}  # fmt: skip

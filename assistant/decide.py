@@ -144,6 +144,20 @@ def compare_facts(
     return facts
 
 
+def compared(products, gaps: bool = True) -> tuple[list[dict], dict[str, str], list[Fact]]:
+    """The first four products as items tagged P1, P2…, and the facts decided about them: how
+    they differ (price, rating, attributes; when `gaps`), then each one's details."""
+    from retrieval.search import item_json
+
+    items = [item_json(p, 1.0, ["you asked about it"]) for p in products[:4]]
+    tags = {i["product_id"]: f"P{n}" for n, i in enumerate(items, 1)}
+    attrs = {p.product_id: p.attributes for p in products}
+    facts = compare_facts(items, attrs, tags) if gaps else []
+    facts += [ItemDetails(tags[p.product_id], tuple((k, str(v)) for k, v in p.attributes.items()))
+              for p in products[:4] if p.attributes]  # fmt: skip
+    return items, tags, facts
+
+
 def compare_answer(facts: list[Fact], tags: list[str]) -> list[Fact]:
     """The whole answer to a comparison, decided by code: the items compared, how they differ
     (`facts` from `compare_facts`), and which to pick for what."""

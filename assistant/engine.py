@@ -20,7 +20,7 @@ from assistant.conversation import ConversationState, message_text
 from assistant.decide import (
     PROMPT_ITEMS,
     compare_answer,
-    compare_facts,
+    compared,
     describe_filters,
     satisfies,
     shopping_filters,
@@ -32,7 +32,6 @@ from assistant.facts import (
     Cancellable,
     Fact,
     Handoff,
-    ItemDetails,
     LikePurchase,
     NoSuchOrder,
     Note,
@@ -495,14 +494,7 @@ class Engine:
             plan.ev = Evidence("none", facts=[Note(ask)])
             plan.use_llm = False
             return
-        items = [item_json(p, 1.0, ["you asked about it"]) for p in products[:4]]
-        tags = {i["product_id"]: f"P{n}" for n, i in enumerate(items, 1)}
-        attrs = {p.product_id: p.attributes for p in products}
-        facts = compare_facts(items, attrs, tags) if intent == Intent.COMPARE else []
-        for p in products[:4]:
-            if p.attributes:
-                details = tuple((k, str(v)) for k, v in p.attributes.items())
-                facts.append(ItemDetails(tags[p.product_id], details))
+        items, tags, facts = compared(products, gaps=intent == Intent.COMPARE)
         plan.ev = Evidence("compare" if len(items) > 1 else "search", items=items, facts=facts)
         if plan.ev.task == "compare":  # the comparison is decided whole: it is the answer
             plan.lead = render(compare_answer(facts, list(tags.values())))

@@ -100,12 +100,7 @@ async def call_each_tool(s: ClientSession, store) -> set[str]:
 
 def test_mcp_http_and_stdio_call_every_tool(server):
     url, service = server
-    params = StdioServerParameters(
-        command=sys.executable,
-        args=["-m", "assistant.cli", "mcp", "--server", url, "--key", "s1"],
-        env=_cli_env(),
-        cwd=str(REPO),
-    )
+    params = _stdio(url, "s1")
 
     async def scenario():
         async with mcp_http(url, "s1") as s:
@@ -215,6 +210,12 @@ def test_mcp_http_without_keys_is_open_on_loopback_only(demo_store):
         assert refused.status_code == 403  # a web page's request to the loopback server
 
 
+def _stdio(url: str, key: str) -> StdioServerParameters:
+    """`shopassist mcp` over stdio against the server at `url`."""
+    args = ["-m", "assistant.cli", "mcp", "--server", url, "--key", key]
+    return StdioServerParameters(command=sys.executable, args=args, env=_cli_env(), cwd=str(REPO))
+
+
 def _cli_env() -> dict[str, str]:
     return {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
 
@@ -222,12 +223,7 @@ def _cli_env() -> dict[str, str]:
 def test_stdio_server_calls_the_live_api(server):
     url, service = server
     pid = service.store.index.live_ids()[0]
-    params = StdioServerParameters(
-        command=sys.executable,
-        args=["-m", "assistant.cli", "mcp", "--server", url, "--key", "s1"],
-        env=_cli_env(),
-        cwd=str(REPO),
-    )
+    params = _stdio(url, "s1")
 
     async def scenario():
         async with stdio_client(params) as (read, write), ClientSession(read, write) as s:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import http.client
 import shutil
+import threading
+import time
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
@@ -22,6 +24,24 @@ def keyed_server(store, runtime=None, **settings):
     """The real app with four API keys (admin, agent, shoppers u001 and u002)."""
     with live_server(store, runtime, api_keys=KEYS, **settings) as (url, service):
         yield url, service
+
+
+def model_holder(url: str, service, seconds: float) -> threading.Thread:
+    """A chat turn (unstarted) that holds a model slot for `seconds`: the engine's answer is
+    slowed, as a long generation would be."""
+    from tests.integration.live import call
+
+    real = service.engine.answer
+
+    def slow_answer(*a, **k):
+        time.sleep(seconds)
+        return real(*a, **k)
+
+    service.engine.answer = slow_answer
+    body = {"model": "shopassist", "messages": [{"role": "user", "content": "mugs"}]}
+    return threading.Thread(
+        target=call, args=(f"{url}/v1/chat/completions", "POST", body), kwargs={"key": ADMIN}
+    )
 
 
 def raw_request(url: str, method: str, path: str, headers: dict[str, str],

@@ -15,7 +15,15 @@ import pytest
 
 from tests.integration.live import call, live_server
 
-from .conftest import ADMIN, AGENT, SHOPPER1, keyed_server, raw_request, unfinished
+from .conftest import (
+    ADMIN,
+    AGENT,
+    SHOPPER1,
+    keyed_server,
+    model_holder,
+    raw_request,
+    unfinished,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -204,16 +212,7 @@ def test_without_keys_only_loopback_host_names_are_served(store):
 def test_drafts_wait_in_the_same_model_queue_as_chat(store):
     """One model slot, no queue: a draft asked while a chat turn holds the slot gets 429."""
     with keyed_server(store, model_concurrency=1, max_queue=0) as (url, service):
-        real = service.engine.answer
-
-        def slow_answer(*a, **k):
-            time.sleep(4)  # a long generation holds the only slot
-            return real(*a, **k)
-
-        service.engine.answer = slow_answer
-        holder = threading.Thread(
-            target=call, args=(f"{url}/v1/chat/completions", "POST", CHAT), kwargs={"key": ADMIN}
-        )
+        holder = model_holder(url, service, 4)
         holder.start()
         time.sleep(1)
         draft = {"ticket_text": "where is my order?", "customer_id": "u001"}

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import os
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import pytest
 
 from tests.integration.live import call
 
-from .conftest import ADMIN, SHOPPER1, keyed_server, login
+from .conftest import ADMIN, SHOPPER1, keyed_server, login, model_holder
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 BOX = "e.g. a gift for a coffee lover under £30"
@@ -43,17 +42,7 @@ def test_ui_waits_in_the_same_model_queue_as_the_api(store, browser):
     """One model slot, no queue, an API shopper holding it: the UI shopper is told to retry."""
 
     with keyed_server(store, model_concurrency=1, max_queue=0) as (url, service):
-        real = service.engine.answer
-
-        def slow_answer(*a, **k):
-            time.sleep(8)  # a long generation holds the only slot
-            return real(*a, **k)
-
-        service.engine.answer = slow_answer
-        body = {"model": "shopassist", "messages": [{"role": "user", "content": "mugs"}]}
-        holder = threading.Thread(
-            target=call, args=(f"{url}/v1/chat/completions", "POST", body), kwargs={"key": ADMIN}
-        )
+        holder = model_holder(url, service, 8)
         page = login(browser, url, "u001", SHOPPER1)
         holder.start()
         time.sleep(1)
