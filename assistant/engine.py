@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import numpy as np
 
@@ -51,7 +52,9 @@ from assistant.support import (
     user_orders,
 )
 from assistant.turn.basket import basket_turn
+from assistant.turn.chinese import GLOSSARY_FILE, StoreReader
 from assistant.turn.interest import Interests
+from assistant.turn.notices import notices
 from assistant.turn.policy import PolicyTopics, cite, policy_facts
 from assistant.turn.select import (
     order_by_superlative,
@@ -174,6 +177,12 @@ class Engine:
             tagger = default_tagger()
         self.tagger = tagger
         self.speller = Speller(self.searcher.catalog_words)
+        self.chinese = StoreReader(
+            self._category_names,
+            lambda texts: store.embedder.encode(texts, dtype="float32"),
+            Path(store.config.data_dir) / GLOSSARY_FILE,
+            lambda: store.collection("policies").get(include=["documents"])["documents"] or [],
+        )
         self.policy_topics = PolicyTopics(store.embedder)
         self.interests = Interests(store)
 
@@ -269,6 +278,9 @@ class Engine:
             out.policy_ids.append(top["id"])
             yield source + "\n"
             text += "\n" + source
+        for notice in [] if agent else notices(plan.request, messages, self.store.config.currency):
+            yield notice + "\n"
+            text += "\n" + notice
         by_id = {i["product_id"]: i for i in plan.ev.items}
         if plan.ev.task == "compare":  # the items compared, in the order the shopper named them
             cards_ids = [i for i in by_id if i in cards_ids]
@@ -318,6 +330,7 @@ class Engine:
             titles=lambda pid: getattr(self.store.get_product(pid), "title", None),
             products=self.store.get_product,
             speller=self.speller,
+            chinese=self.chinese,
         )
         timings["understand"] = round(time.perf_counter() - t, 3)
         return TurnPlan(request, Evidence("small_talk"), request.question)
@@ -359,6 +372,9 @@ class Engine:
             # the decided lead is the whole answer: the model would only restate it
             plan.use_llm = False
         timings["retrieve"] = round(time.perf_counter() - t, 3)
+
+    def _category_names(self) -> set[str]:
+        return {c for _, cats in self.searcher.vocabulary().entries.values() for c in cats}
 
     def _policy(self, plan: TurnPlan, task: str, topics: tuple[str, ...] | None = None) -> bool:
         """A policy answer: the store's rule decided by code when a rule answers the question

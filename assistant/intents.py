@@ -200,7 +200,7 @@ RULES: list[tuple[Intent, textre.Pattern, textre.Pattern | None]] = [
             r"\b(?:show me|looking for|look for|find me|(?:help me )?find (?:a|an|some)|search for|do you (?:have|sell|stock|carry)|"
             r"have you got|got any|i(?:'m| am) after|i need (?:a|an|some) new)\b|"
             r"\b(?:cheaper|less expensive|more expensive|pricier|more affordable)\b|"
-            r"\b(?:under|below|less than|up to|max|within|around|budget(?: of| is)?|between)\s*[£$€]?\s?\d"
+            r"\b(?:under|below|less than|up to|max|within|around|budget(?: of| is)?|between)\s*[£$€¥]?\s?\d"
         ),
         SUPPORT_WORDS,
     ),

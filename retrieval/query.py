@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from retrieval import textre
 from retrieval.index import Filters
 
-_SYMBOLS = {"£": "GBP", "$": "USD", "€": "EUR"}
+_SYMBOLS = {"£": "GBP", "$": "USD", "€": "EUR", "¥": "CNY"}
 _WORDS = {
     "pounds": "GBP",
     "quid": "GBP",
@@ -24,10 +24,13 @@ _WORDS = {
     "euros": "EUR",
     "eur": "EUR",
     "bucks": "USD",
+    "yuan": "CNY",
+    "rmb": "CNY",
+    "cny": "CNY",
 }
 # A space after the number is taken only with a currency word (re took it always; nothing read
 # it), so a match never swallows the character _DASH checks before the next one.
-_NUM = r"(?P<sym{n}>[£$€])?\s?(?P<num{n}>\d+(?:[.,]\d{{1,2}})?)(?:\s?(?P<word{n}>pounds|quid|gbp|dollars|usd|euros|eur|bucks))?"  # noqa: E501
+_NUM = r"(?P<sym{n}>[£$€¥])?\s?(?P<num{n}>\d+(?:[.,]\d{{1,2}})?)(?:\s?(?P<word{n}>pounds|quid|gbp|dollars|usd|euros|eur|bucks|yuan|rmb|cny))?"  # noqa: E501
 _UNIT_AFTER = textre.compile(
     r"^\s*(?:years?|yrs?|months?|kg|g|cm|mm|m|l|ml|players?|pieces?|pcs|inch|in\b|\+?\s*yo)",
     textre.I,

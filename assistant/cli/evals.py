@@ -99,6 +99,9 @@ def conversations(
     catalog: str = typer.Option("all", "--catalog", help="demo, toys or all."),
     category: str = typer.Option(None, "--category", help="Only one category (e.g. basket)."),
     limit: int = typer.Option(None, "--limit", min=1, help="Only the first N cases."),
+    lang: str = typer.Option(
+        "all", "--lang", help="en, zh (the Chinese cases and their English twins) or all."
+    ),
     out: Path = typer.Option(None, "--out", help="Also write the JSON report here."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
@@ -114,7 +117,9 @@ def conversations(
 
     if subset not in (None, "ci") or catalog not in ("demo", "toys", "all"):
         fail("--subset takes ci; --catalog takes demo, toys or all")
-    cases = load_cases(subset=subset, catalog=catalog, limit=limit, category=category)
+    if lang not in ("en", "zh", "all"):
+        fail("--lang takes en, zh or all")
+    cases = load_cases(subset=subset, catalog=catalog, limit=limit, category=category, lang=lang)
     if not cases:
         fail(f"no cases match --category {category!r}")
     cfg = settings()

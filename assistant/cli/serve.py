@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import threading
 
 import typer
 
@@ -73,6 +74,9 @@ def serve(
         typer.echo("preparing the model and starting the LLM engine…", err=True)
         runtime = _start_llm(cfg, backend)
         service = Service(cfg, store, runtime)
+        threading.Thread(
+            target=service.engine.chinese.warm, name="warm-chinese", daemon=True
+        ).start()
         app = create_app(service)
         mount_ui(app, service)
         typer.echo(f"ShopAssist on http://{host}:{port}/  (API: /v1, health: /healthz)", err=True)

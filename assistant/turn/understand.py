@@ -27,6 +27,7 @@ from assistant.turn.basket_context import (
     basket_turns,
     without_basket_turns,
 )
+from assistant.turn.chinese import is_chinese
 from assistant.turn.service import stated_opened
 from retrieval import textre
 
@@ -75,6 +76,8 @@ class Request:
     interest: str = ""  # what a gift's recipient is into, as the tagger marked it ("a bookworm")
     basket: BasketAsk | None = None  # a basket act ("add the first one"), None: not one
     basket_ctx: BasketContext | None = None  # what a basket act can refer to
+    language: str = "en"  # the language the last user message is written in: "en" | "zh"
+    reading: str = ""  # a Chinese last message as read into English (empty for English)
 
     @property
     def states_return_facts(self) -> bool:
@@ -92,6 +95,8 @@ class Request:
             opened=self.opened,
             subject=self.subject,
         )
+        if self.language != "en":
+            out.update(language=self.language, read_as=self.reading)
         if self.basket is not None:
             out["basket"] = {
                 **self.basket.to_dict(),
@@ -127,7 +132,7 @@ def stated_days(text: str) -> int | None:
 
 def understand(
     messages: list[dict], *, vocab=None, currency: str = "GBP", classifier=None, tagger=None,
-    titles=None, products=None, basket_head=None, speller=None,
+    titles=None, products=None, basket_head=None, speller=None, chinese=None,
 ) -> Request:  # fmt: skip
     """The Request for the conversation so far.
 
@@ -136,13 +141,10 @@ def understand(
     `products(product_id) -> Product | None` lets a basket question's answer be recognised.
     Basket turns (acts the basket head finds, and answers to the basket's questions) are kept
     out of the shopping state; the last one becomes `Request.basket`. `speller` (a
-    `Speller`) corrects typos in the user's messages first.
+    `Speller`) corrects typos in the user's messages first; `chinese` (a
+    `chinese.StoreReader`) reads Chinese messages into English before anything else.
     """
-    if speller is not None:
-        messages = [
-            {**m, "content": speller.correct(message_text(m))} if m.get("role") == "user" else m
-            for m in messages
-        ]
+    messages, language = _read_languages(messages, chinese, speller)
     user_texts = [message_text(m) for m in messages if m.get("role") == "user"]
     tagged = tagger.tag_many(user_texts) if tagger is not None and user_texts else None
     subjects = [", ".join(t.runs("ITEM") + t.runs("INTEREST")) for t in tagged] if tagged else None
@@ -178,7 +180,27 @@ def understand(
         interest=", ".join(tagged[-1].runs("INTEREST")) if tagged else "",
         basket=ask,
         basket_ctx=ctx,
+        language=language,
+        reading=question if language == "zh" else "",
     )
+
+
+def _read_languages(messages, chinese, speller) -> tuple[list[dict], str]:
+    """The messages with each user message in English (Chinese read by `chinese`, English
+    spell-corrected) and the language of the last user message ("en" or "zh")."""
+    out, language = [], "en"
+    for m in messages:
+        if m.get("role") != "user":
+            out.append(m)
+            continue
+        text = message_text(m)
+        language = "zh" if is_chinese(text) else "en"
+        if language == "zh" and chinese is not None:
+            text = chinese.read(text).english
+        elif speller is not None:
+            text = speller.correct(text)
+        out.append({**m, "content": text})
+    return out, language
 
 
 # intents the head gives "more like my last order" / "similar to what I got last time" when it

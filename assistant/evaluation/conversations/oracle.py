@@ -174,7 +174,27 @@ def dates_in(text: str, today: date) -> list[date]:
 
 
 def numbers_in(texts: list[str]) -> set[float]:
-    return {float(x.replace(",", "")) for t in texts for x in re.findall(r"\d[\d,]*(?:\.\d+)?", t)}
+    """The numbers the shopper typed, in digits or in Chinese numerals ("四星" -> 4)."""
+    digits = {
+        float(x.replace(",", "")) for t in texts for x in re.findall(r"\d[\d,]*(?:\.\d+)?", t)
+    }
+    return digits | {_zh_number(x) for t in texts for x in re.findall(f"[{_ZH_DIGITS}十百千]+", t)}
+
+
+_ZH_DIGITS = "零〇一二两三四五六七八九"
+_ZH_VALUE = dict(zip(_ZH_DIGITS, (0, 0, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9), strict=True))
+
+
+def _zh_number(text: str) -> float:
+    """A Chinese numeral up to the thousands ("二十五" -> 25, "两百" -> 200)."""
+    total, digit = 0, 0
+    for ch in text:
+        if ch in _ZH_DIGITS:
+            digit = _ZH_VALUE[ch]
+        else:
+            total += (digit or 1) * {"十": 10, "百": 100, "千": 1000}[ch]
+            digit = 0
+    return float(total + digit)
 
 
 def stance(text: str) -> str | None:

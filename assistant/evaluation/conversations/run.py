@@ -21,6 +21,7 @@ from assistant.evaluation.conversations.oracle_basket import check_basket_case
 
 HERE = Path(__file__).resolve().parent
 CASES = HERE / "cases.jsonl"
+CASES_ZH = HERE / "cases_zh.jsonl"  # Chinese twins of English cases: the same "expect"
 TODAY = date(2026, 11, 1)
 TOYS_CSV = HERE.parents[3] / "shared" / "data" / "amazon_uk_toys" / "products.csv"
 TOYS_ROWS = 2000
@@ -35,10 +36,17 @@ EngineFactory = Callable[[str], "tuple[object, dict] | None"]
 
 def load_cases(
     path: Path = CASES, subset: str | None = None, catalog: str = "all", limit: int | None = None,
-    category: str | None = None,
+    category: str | None = None, lang: str = "en",
 ) -> list[dict]:  # fmt: skip
-    with open(path, encoding="utf-8") as fh:
-        cases = [json.loads(line) for line in fh if line.strip()]
+    """The cases of `path` (English) and, for `lang` "zh" or "all", the Chinese ones; "zh" also
+    plays each Chinese case's English twin, so the report compares them in one run."""
+    cases = _read(path) if lang in ("en", "all") else []
+    if lang in ("zh", "all"):
+        chinese = _read(CASES_ZH)
+        if lang == "zh":
+            twins = {c["twin"] for c in chinese}
+            cases = [c for c in _read(path) if c["id"] in twins]
+        cases += chinese
     if subset == "ci":
         cases = [c for c in cases if c["subset_ci"]]
     if catalog != "all":
@@ -46,6 +54,11 @@ def load_cases(
     if category:
         cases = [c for c in cases if c["category"] == category]
     return cases[:limit] if limit else cases
+
+
+def _read(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
 
 
 def play(engine, case: dict) -> tuple[list[dict], dict]:
@@ -110,6 +123,7 @@ def report(graded: list, skipped: list[str], wall: float) -> dict:
         "by_category": {k: _rate(*v) for k, v in sorted(by_cat.items())},
         "by_catalog": {k: _rate(*v) for k, v in sorted(by_catalog.items())},
         "violations": sum(len(v["violations"]) for *_, v in graded),
+        **_chinese(graded),
         "dropped_sentence_share": round(dropped / (dropped + kept), 4) if dropped + kept else 0.0,
         "model_prose_share_shopping": round(
             sum(u for u, _ in shop) / max(1, sum(n for _, n in shop)), 4
@@ -137,6 +151,18 @@ def report(graded: list, skipped: list[str], wall: float) -> dict:
     }
 
 
+def _chinese(graded: list) -> dict:
+    """The Chinese cases' pass rate beside their English twins' (those played in this run)."""
+    zh = [(c, v["passed"]) for c, *_, v in graded if c.get("lang") == "zh"]
+    if not zh:
+        return {}
+    passed = {c["id"]: v["passed"] for c, *_, v in graded}
+    twins = [passed[c["twin"]] for c, _ in zh if c["twin"] in passed]
+    mine, theirs = _rate(sum(p for _, p in zh), len(zh)), _rate(sum(twins), len(twins))
+    gap = round(100 * (theirs["pass_rate"] - mine["pass_rate"]), 1) if twins else None
+    return {"chinese": {**mine, "twins": theirs, "gap_points": gap}}
+
+
 def print_report(result: dict, echo: Callable[[str], None] = print) -> None:
     echo(f"{'category':<18} {'cases':>5} {'passed':>6} {'rate':>6}")
     for cat, r in {**result["by_category"], "ALL": result}.items():
@@ -147,6 +173,11 @@ def print_report(result: dict, echo: Callable[[str], None] = print) -> None:
     )
     echo(f"per-fact violations {result['violations']}; dropped sentences {result['dropped_sentence_share']:.1%}; "
          f"model prose in shopping turns {result['model_prose_share_shopping']:.1%}; {result['wall_s']} s")  # fmt: skip
+    if "chinese" in result:
+        zh = result["chinese"]
+        echo(f"chinese {zh['passed']}/{zh['cases']} ({zh['pass_rate']:.1%}); their English twins "
+             f"{zh['twins']['passed']}/{zh['twins']['cases']} ({zh['twins']['pass_rate']:.1%}); "
+             f"gap {zh['gap_points']} points")  # fmt: skip
     if result["skipped"]:
         echo(f"skipped {len(result['skipped'])} cases (catalog unavailable)")
 
