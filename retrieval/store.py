@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from retrieval import changes
 from retrieval.embeddings import Embedder, get_embedder
 from retrieval.index import ProductIndex, metadata_to_product, product_to_metadata
 from retrieval.types import Product
@@ -20,6 +22,7 @@ from retrieval.types import Product
 SCHEMA_VERSION = 1
 COLLECTIONS = ("products", "user_history", "policies")
 _PAGE = 5000
+_ROW = ["embeddings", "metadatas"]
 
 
 class StoreMismatchError(RuntimeError):
@@ -67,6 +70,7 @@ class Store:
         self._collections = {name: self._open_collection(name) for name in COLLECTIONS}
         self.write_lock = threading.RLock()
         self._index: ProductIndex | None = None
+        self._seen, self._synced = 0, 0.0  # the change-log seq the mirror reflects, and when
         self._engine = None
 
     # --- collections -------------------------------------------------------------------------
@@ -110,27 +114,60 @@ class Store:
     # --- product mirror ----------------------------------------------------------------------
     @property
     def index(self) -> ProductIndex:
-        """The in-process mirror, loaded from Chroma on first use."""
+        """The in-process mirror, loaded from Chroma on first use and brought up to date with
+        other processes' writes (the SQL change log, `retrieval.changes`) at most every
+        `SYNC_INTERVAL_S`."""
         if self._index is None:
             with self.write_lock:
                 if self._index is None:
+                    self._seen = changes.latest(self.engine)  # before the load: nothing missed
                     self._index = self._load_index()
+                    self._synced = time.monotonic()
+        elif time.monotonic() - self._synced >= changes.SYNC_INTERVAL_S:
+            self._sync()
         return self._index
+
+    def _sync(self) -> None:
+        with self.write_lock:
+            if time.monotonic() - self._synced < changes.SYNC_INTERVAL_S:
+                return
+            newest, changed = changes.since(self.engine, self._seen)
+            if changed is None:  # the log was trimmed past what we saw: reload it all
+                self._index = self._load_index()
+            elif changed:
+                gone = [i for i, op in changed.items() if op == "delete"]
+                self._index.delete(gone)
+                self._load_into(self._index, ids=[i for i, op in changed.items() if op != "delete"])
+            self._seen, self._synced = newest, time.monotonic()
+
+    def _logged(self, newest: int, count: int) -> None:
+        """This process's own write is in its mirror already: skip its log rows on the next
+        sync when no other process wrote in between."""
+        if newest - count == self._seen:
+            self._seen = newest
 
     def _load_index(self) -> ProductIndex:
         index = ProductIndex(dim=384)
         col = self.collection("products")
-        total = col.count()
-        for offset in range(0, total, _PAGE):
-            page = col.get(limit=_PAGE, offset=offset, include=["embeddings", "metadatas"])
+        for offset in range(0, col.count(), _PAGE):
+            self._load_into(index, page=col.get(limit=_PAGE, offset=offset, include=_ROW))
+        return index
+
+    def _load_into(self, index: ProductIndex, ids: list[str] | None = None, page=None) -> None:
+        """Upsert products (a fetched page, or these ids read from Chroma) into a mirror."""
+        pages = [page] if page is not None else [
+            self.collection("products").get(ids=ids[s : s + _PAGE], include=_ROW)
+            for s in range(0, len(ids or []), _PAGE)
+        ]  # fmt: skip
+        for page in pages:
+            if not page["ids"]:
+                continue
             products = [
                 metadata_to_product(i, m)
                 for i, m in zip(page["ids"], page["metadatas"], strict=True)
             ]
             hashes = [m.get("text_hash", "") for m in page["metadatas"]]
-            vectors = np.asarray(page["embeddings"], dtype=np.float32)
-            index.upsert(products, vectors, hashes)
-        return index
+            index.upsert(products, np.asarray(page["embeddings"], dtype=np.float32), hashes)
 
     # --- product writes ----------------------------------------------------------------------
     def plan_products(self, products: list[Product]) -> dict[str, list[Product]]:
@@ -168,6 +205,10 @@ class Store:
                 metadatas=metas,
             )
             self.index.upsert(products, vectors, thashes)
+            self._logged(
+                changes.record(self.engine, [p.product_id for p in products], "upsert"),
+                len(products),
+            )
 
     def delete_products(self, product_ids: list[str]) -> int:
         """Delete products from Chroma and the mirror; returns how many existed."""
@@ -176,6 +217,7 @@ class Store:
         with self.write_lock:
             for start in range(0, len(product_ids), _PAGE):
                 self.collection("products").delete(ids=product_ids[start : start + _PAGE])
+            self._logged(changes.record(self.engine, list(product_ids), "delete"), len(product_ids))
             return self.index.delete(product_ids)
 
     def get_product(self, product_id: str) -> Product | None:
