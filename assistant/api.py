@@ -22,12 +22,12 @@ from sse_starlette.sse import EventSourceResponse
 from starlette.concurrency import run_in_threadpool
 
 from assistant.ability_routes import add_ability_routes
+from assistant.admin_routes import add_admin_routes
 from assistant.guard import Guard
 from assistant.openai_format import Cut, completion, sse, words
 from assistant.principals import Principal
 from assistant.protocol import (
     MODELS,
-    AdminProducts,
     BasketLineIn,
     BasketQuantityIn,
     ChatRequest,
@@ -210,11 +210,7 @@ def create_app(service: Service) -> FastAPI:
         fid = add_feedback(service.store, body.user_id, body.message_id, body.rating, body.comment)
         return {"feedback_id": fid}
 
-    @app.post("/v1/admin/products")
-    async def admin_products(body: AdminProducts, who: Principal = Depends(caller)):
-        need(who, "admin")
-        return await run_in_threadpool(service.admin_products, body.upsert, body.delete)
-
+    add_admin_routes(app, service, caller, need)
     add_ability_routes(app, service, caller, acting_user, _fail)
 
     # --- agent -----------------------------------------------------------------------------

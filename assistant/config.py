@@ -171,6 +171,14 @@ class Settings(BaseSettings):
         description="Comma-separated KEY=ROLE entries; ROLE is admin, agent or shopper:USER_ID "
         "(e.g. 'k1=admin,k2=shopper:u001'). Empty: no auth, and serve binds to 127.0.0.1 only.",
     )
+    serve_host: str = Field(
+        default="127.0.0.1",
+        description="Interface `shopassist serve` binds (needs API keys unless loopback); the "
+        "CLI's write commands look for a running server there.",
+    )
+    serve_port: int = Field(
+        default=7860, ge=1, le=65535, description="Port of `shopassist serve` (UI and API)."
+    )
     model_concurrency: int = Field(
         default=8, ge=1, description="Chat turns generating at once (vLLM batches them)."
     )

@@ -6,6 +6,7 @@ Limits are part of the protocol: a request outside them gets a 4xx in the OpenAI
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -187,6 +188,47 @@ class FeedbackIn(BaseModel):
 class AdminProducts(BaseModel):
     upsert: list[dict[str, Any]] = Field(default_factory=list, max_length=5000)
     delete: list[str] = Field(default_factory=list, max_length=5000)
+
+
+MAX_ADMIN_EVENTS = 2000  # records per POST /v1/admin/events (the body limit applies too)
+
+
+class EventRecord(BaseModel):
+    """One already-normalized event: the canonical fields (`retrieval.records.EVENT_FIELDS`) as
+    `shopassist ingest events` produces them; a time without a zone is UTC."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    user_id: str = Field(min_length=1, max_length=512)
+    product_id: str | None = Field(default=None, min_length=1, max_length=512)
+    event: Literal["view", "cart", "purchase", "return", "rating", "search", "review"]
+    ts: datetime
+    quantity: int | None = Field(default=None, ge=1)
+    rating: float | None = Field(default=None, ge=0, le=5)
+    query: str | None = Field(default=None, max_length=4000)
+    text: str | None = Field(default=None, max_length=64_000)
+
+    @model_validator(mode="after")
+    def _complete(self) -> EventRecord:
+        if self.event == "search" and not self.query:
+            raise ValueError("a search event needs a query")
+        if self.event != "search" and not self.product_id:
+            raise ValueError(f"a {self.event} event needs a product_id")
+        if self.event == "rating" and self.rating is None:
+            raise ValueError("a rating event needs a rating")
+        return self
+
+
+class AdminEvents(BaseModel):
+    """POST /v1/admin/events: normalized event records, stored like a file's; `check_forgotten`:
+    values (e.g. from rows a client rejected) to test against forgotten users."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    events: list[EventRecord] = Field(default_factory=list, max_length=MAX_ADMIN_EVENTS)
+    check_forgotten: list[Annotated[str, Field(max_length=512)]] = Field(
+        default_factory=list, max_length=5000
+    )
 
 
 class BasketLineIn(BaseModel):

@@ -246,6 +246,15 @@ class Service:
         deleted = self.store.delete_products(delete) if delete else 0
         return {"upserted": len(good), "deleted": deleted, "rejected": rejects, **counts}
 
+    def admin_events(self, records: list[dict], check_forgotten: list[str]) -> dict:
+        """Normalized events stored as a file ingest stores them (`POST /v1/admin/events`)."""
+        from retrieval.events import forgotten_among, store_event_records
+
+        done = store_event_records(self.store, records) if records else {
+            "inserted": 0, "unchanged": 0, "embedded": 0, "forgotten_user_rows": 0,
+            "unknown_products": []}  # fmt: skip
+        return {**done, "forgotten": sorted(forgotten_among(self.store, check_forgotten))}
+
     def ingest_file(self, kind: str, path: str) -> dict:
         """Admin-tab ingest of a products/events/orders file; the rejects report names lines."""
         from retrieval import events, ingest
@@ -270,9 +279,14 @@ class Service:
 
     def health(self) -> tuple[int, dict]:
         """(HTTP status, body) of /healthz: 200 ok; 200 degraded when no LLM is configured
-        (template answers); 503 while a configured LLM engine is down (restarting)."""
+        (template answers); 503 while a configured LLM engine is down (restarting).
+        `chroma_folder` identifies an embedded Chroma folder (a hash of device and inode), so a CLI on the same
+        machine can tell whether this process holds its store (it then writes through here)."""
+        from retrieval.folder import chroma_folder_id
+
         engine = self.engine_state()
         status = {"ok": "ok", "down": "down"}.get(engine["llm"], "degraded")
+        folder = chroma_folder_id(self.store.config.chroma_mode, self.store.config.data_dir)
         body = {"status": status, "products": len(self.store.index), "engine": engine,
-                "auth": self.auth_enabled}  # fmt: skip
+                "auth": self.auth_enabled, "chroma_folder": folder}  # fmt: skip
         return (503 if status == "down" else 200), body

@@ -101,6 +101,7 @@ class CatalogRead:
     read: int = 0  # data rows seen: len(products) + len(rejects)
     warnings: list[str] = field(default_factory=list)
     duplicates: int = 0  # identical repeats (also in rejects)
+    lines: list[int] = field(default_factory=list)  # the file line of each product
 
 
 # --- values ------------------------------------------------------------------------------------
@@ -433,5 +434,6 @@ def read_products(
         else:
             seen[got.product_id] = (line, got)
             out.products.append(got)
+            out.lines.append(line)
     out.warnings += _summarize(attr_warnings, "rows with bad attributes")
     return out

@@ -61,34 +61,51 @@ def ingest_events(store, path, fmt=None, mapping=None, progress: bool = False) -
     t0 = time.perf_counter()
     got = read_events(path, fmt=fmt, mapping=mapping)
     report = IngestReport(read=got.read, rejected=len(got.rejects), warnings=list(got.warnings))
+    done = store_event_records(store, got.records)
+    report.inserted, report.unchanged = done["inserted"], done["unchanged"]
+    report.embedded = done["embedded"]
+    report.warnings += event_warnings(done["forgotten_user_rows"], len(done["unknown_products"]))
+    rejects = _not_forgotten(store, got.rejects)  # a forgotten user's rows are not kept anywhere
+    report.rejects_file = write_rejects(store.config.data_dir, "events", rejects)
+    report.seconds = round(time.perf_counter() - t0, 3)
+    return report
+
+
+def event_warnings(forgotten_rows: int, unknown_products: int) -> list[str]:
+    """The warnings an events ingest reports (the same locally and through a server)."""
+    out = []
+    if forgotten_rows:
+        out.append(f"{forgotten_rows} events of forgotten users were not ingested")
+    if unknown_products:
+        out.append(f"{unknown_products} events name products not in the catalog")
+    return out
+
+
+def store_event_records(store, records: list[dict]) -> dict:
+    """Already-normalized event records (the keys of `retrieval.records.EVENT_FIELDS`; `ts` a
+    datetime, UTC when naive) into SQL and the user_history collection: keyed by content hash
+    (a record stored before is `unchanged`), and a forgotten user's records dated up to their
+    forgetting are dropped. The file ingest and `POST /v1/admin/events` both write through here."""
     recs = []
-    for rec in got.records:
+    for rec in records:
         rec = dict(rec)
         rec["ts"] = _naive_utc(rec["ts"])
         rec["event_key"] = event_key(rec)
         recs.append(rec)
     recs, skipped = drop_forgotten(store, recs)
-    if skipped:
-        report.warnings.append(f"{skipped} events of forgotten users were not ingested")
     unique = {r["event_key"]: r for r in recs}
     known = _existing_event_keys(store, list(unique))
     new = [r for k, r in unique.items() if k not in known]
-    report.unchanged = len(recs) - len(new)
     cols = [c.name for c in events.columns]
     with store.write_lock, store.engine.begin() as conn:
         for start in range(0, len(new), _BATCH):
             batch = [{c: r.get(c) for c in cols} for r in new[start : start + _BATCH]]
             conn.execute(insert_new(conn, events), batch)
     add_history_docs(store, new)
-    report.inserted = len(new)
-    report.embedded = sum(1 for r in new if r["event"] == "search" or not _has_vec(store, r))
+    embedded = sum(1 for r in new if r["event"] == "search" or not _has_vec(store, r))
     unknown = {r["product_id"] for r in new if r.get("product_id")} - set(store.index.row_of)
-    if unknown:
-        report.warnings.append(f"{len(unknown)} events name products not in the catalog")
-    rejects = _not_forgotten(store, got.rejects)  # a forgotten user's rows are not kept anywhere
-    report.rejects_file = write_rejects(store.config.data_dir, "events", rejects)
-    report.seconds = round(time.perf_counter() - t0, 3)
-    return report
+    return {"inserted": len(new), "unchanged": len(recs) - len(new), "embedded": embedded,
+            "forgotten_user_rows": skipped, "unknown_products": sorted(unknown)}  # fmt: skip
 
 
 def record_events(store, rows: list[dict]) -> dict:
@@ -130,15 +147,31 @@ def drop_forgotten(store, recs: list[dict]) -> tuple[list[dict], int]:
     return kept, len(recs) - len(kept)
 
 
-def _not_forgotten(store, rejects: list) -> list:
-    """Rejected rows, minus any that name a forgotten user."""
+def row_values(rejects: list) -> set[str]:
+    """Every value in rejected rows, as stripped text (any of them may name a user)."""
+    return {str(v).strip() for r in rejects for v in (r.row or {}).values() if v is not None}
+
+
+def forgotten_among(store, values) -> set[str]:
+    """Those of `values` that are forgotten users."""
     from retrieval.sql import forgotten_before
 
-    values = {str(v).strip() for r in rejects for v in (r.row or {}).values() if v is not None}
+    values = set(values)
+    if not values:
+        return set()
     with store.engine.connect() as conn:
-        gone = forgotten_before(conn, values) if values else {}
+        return set(forgotten_before(conn, values))
+
+
+def drop_forgotten_rejects(rejects: list, gone: set[str]) -> list:
+    """Rejected rows, minus any with a value in `gone` (forgotten users)."""
     return [r for r in rejects if not gone or not any(
         str(v).strip() in gone for v in (r.row or {}).values())]  # fmt: skip
+
+
+def _not_forgotten(store, rejects: list) -> list:
+    """Rejected rows, minus any that name a forgotten user."""
+    return drop_forgotten_rejects(rejects, forgotten_among(store, row_values(rejects)))
 
 
 def _has_vec(store, rec: dict) -> bool:

@@ -85,6 +85,7 @@ class RecordsRead:
     read: int = 0  # data rows seen: len(records) + len(rejects)
     warnings: list[str] = field(default_factory=list)
     duplicates: int = 0  # identical repeats (also in rejects)
+    lines: list[int] = field(default_factory=list)  # the file line of each record
 
 
 def _name_key(value: Any) -> str:
@@ -236,6 +237,7 @@ def _read(
             out.rejects.append(got)
         else:
             out.records.append(got)
+            out.lines.append(line)
     return out
 
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from retrieval import changes
 from retrieval.embeddings import Embedder, get_embedder
+from retrieval.folder import chroma_path
 from retrieval.index import ProductIndex, metadata_to_product, product_to_metadata
 from retrieval.types import Product
 
@@ -286,7 +287,7 @@ def _make_client(config: StoreConfig):
         )
     if config.chroma_mode == "memory":
         return chromadb.EphemeralClient(settings=chroma_settings)
-    path = Path(config.data_dir) / "chroma"
+    path = chroma_path(config.data_dir)
     return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
 
 

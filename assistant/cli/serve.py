@@ -9,6 +9,7 @@ import threading
 import typer
 
 from assistant.cli.common import emit_json, open_store_or_exit, settings
+from assistant.cli.remote import KeyOpt, LocalOpt, ServerOpt, find_server
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -39,9 +40,14 @@ def _start_llm(cfg, backend: str | None):
 
 def serve(
     host: str = typer.Option(
-        "127.0.0.1", help="Interface to bind (needs API keys unless loopback)."
+        None,
+        help="Interface to bind (needs API keys unless loopback) [default: SHOPASSIST_SERVE_HOST "
+        "or 127.0.0.1].",
     ),
-    port: int = typer.Option(7860, help="Port for the UI (/) and the API (/v1)."),
+    port: int = typer.Option(
+        None,
+        help="Port for the UI (/) and the API (/v1) [default: SHOPASSIST_SERVE_PORT or 7860].",
+    ),
     backend: str = typer.Option(None, help="LLM backend override: vllm or transformers."),
 ) -> None:
     """Serve the web UI and the OpenAI-compatible API; prepares the demo store on first run."""
@@ -53,6 +59,7 @@ def serve(
     from ui.app import mount_ui
 
     cfg = settings()
+    host, port = host or cfg.serve_host, port or cfg.serve_port
     if not cfg.api_keys and host not in LOOPBACK:
         typer.echo(
             f"no API keys configured (SHOPASSIST_API_KEYS): binding to 127.0.0.1, not {host}",
@@ -102,8 +109,19 @@ def _exit_cleanly_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, stop)
 
 
-def forget_user(user_id: str = typer.Argument(..., help="The user to forget.")) -> None:
-    """Delete a user's events, history documents, feedback and tickets (orders are kept)."""
+def forget_user(
+    user_id: str = typer.Argument(..., help="The user to forget."),
+    server: str = ServerOpt,
+    local: bool = LocalOpt,
+    key: str = KeyOpt,
+) -> None:
+    """Delete a user's events, history documents, feedback and tickets (orders are kept).
+    Through a running server when there is one (DELETE /v1/users/USER)."""
     from assistant.privacy import forget_user as forget
 
+    if (target := find_server(server, local, key)) is not None:
+        from assistant.cli import via_server
+
+        emit_json(via_server.forget(target, user_id))
+        return
     emit_json(forget(open_store_or_exit(), user_id))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from assistant.cli.common import emit_json, fail, open_store_or_exit, settings
+from assistant.cli.remote import LocalOpt, refuse_if_served
 
 
 def register(app: typer.Typer) -> None:
@@ -84,10 +85,13 @@ def profile(
 def demo(
     force: bool = typer.Option(False, help="Regenerate the demo files first."),
     as_json: bool = typer.Option(False, "--json"),
+    local: bool = LocalOpt,
 ) -> None:
-    """Generate the demo store (products, shoppers, orders, policies) and load it."""
+    """Generate the demo store (products, shoppers, orders, policies) and load it. Refused while
+    a server holds the store's Chroma folder."""
     from retrieval.seed import prepare_demo
 
+    refuse_if_served(local)
     reports = prepare_demo(open_store_or_exit(), progress=not as_json, force=force)
     if as_json:
         emit_json(reports)
@@ -109,11 +113,13 @@ def stats(as_json: bool = typer.Option(False, "--json")) -> None:
         typer.echo(f"{key}: {value}")
 
 
-def reindex(as_json: bool = typer.Option(False, "--json")) -> None:
-    """Rebuild all embeddings with this install's model (after a model or schema change)."""
+def reindex(as_json: bool = typer.Option(False, "--json"), local: bool = LocalOpt) -> None:
+    """Rebuild all embeddings with this install's model (after a model or schema change).
+    Refused while a server holds the store's Chroma folder."""
     from retrieval.seed import reindex as run_reindex
     from retrieval.store import open_store
 
+    refuse_if_served(local)
     store = open_store(settings().store_config(), check=False)
     done = run_reindex(store, progress=not as_json)
     emit_json(done) if as_json else typer.echo(
