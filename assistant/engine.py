@@ -83,9 +83,14 @@ ORDER_INTENTS = {Intent.ORDER_STATUS, Intent.CANCEL_ORDER, Intent.CHANGE_ORDER}
 ITEM_TASKS = {"recommend", "search", "compare"}
 # a delivery question about the shopper's own order is answered from that order
 _OWN_ORDER = textre.compile(
-    r"\bmy (?:orders?|purchases?|items?|articles?|parcels?|packages?|stuff)\b", textre.I
+    r"\bmy (?:orders?|purchases?|items?|articles?|parcels?|packages?|shipments?|deliver(?:y|ies)|stuff)\b",
+    textre.I,
 )
 _DIGITS = textre.compile(r"\d+")
+AGENT_HERE = (
+    "I'm a member of the support team and I'm looking into this for you now. "
+    "Could you tell me a little more about what you need?"
+)
 
 
 @dataclass
@@ -349,6 +354,8 @@ class Engine:
             plan.ticket_id = open_ticket(self.store, user, "handoff", [dict(m) for m in messages])
             plan.ev = Evidence("handoff", facts=[Handoff(plan.ticket_id)])
             plan.use_llm = False
+        elif agent and intent == Intent.HUMAN_HANDOFF:  # the draft is the person they asked for
+            plan.ev, plan.lead, plan.use_llm = Evidence("handoff"), AGENT_HERE, False
         elif plan.request.states_return_facts and intent in (
             Intent.RETURN_REFUND,
             Intent.POLICY_QUESTION,

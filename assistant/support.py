@@ -60,6 +60,19 @@ feedback = Table(
     Column("comment", Text),
     Column("created_at", DateTime(), nullable=False),
 )
+# the agent desk's replies: each shopper's inbox, and each sent reply beside the draft it began as
+# (`shopassist eval drafts` reads the draft/sent pairs with plain SQL: keep the column names)
+agent_replies = Table(
+    "agent_replies",
+    support_metadata,
+    Column("reply_id", Integer, primary_key=True, autoincrement=True),
+    Column("ticket_id", Integer, nullable=False, index=True),
+    Column("user_id", String(128), index=True),  # the ticket's shopper (None: anonymous ticket)
+    Column("draft", Text, nullable=False, default=""),  # the drafted reply shown to the agent
+    Column("sent", Text, nullable=False),  # what the agent sent
+    Column("agent", String(160), nullable=False),  # who sent it: the staff name and role
+    Column("sent_at", DateTime(), nullable=False),
+)
 
 
 @dataclass
@@ -152,7 +165,9 @@ def order_facts(lines: list[dict], rules: ServiceRules, today: date) -> list[Ord
     facts = []
     for r in lines:
         fact = OrderStatus(r["order_id"], r["title"], r["status"], r["ordered_at"])
-        if r["status"] == "delivered" and r["delivered_at"]:
+        if r["status"] == "returned":
+            fact = replace(fact, refund_days=_refund_days(rules))
+        elif r["status"] == "delivered" and r["delivered_at"]:
             fact = replace(fact, delivered_at=r["delivered_at"])
         elif r["status"] in ("placed", "processing", "shipped"):
             start = date.fromisoformat(r["ordered_at"])
@@ -173,11 +188,17 @@ def return_facts(lines: list[dict], rules: ServiceRules, today: date) -> list[Re
     return decided
 
 
+def _refund_days(rules: ServiceRules) -> str | None:
+    if rules.refund_days_min is None or rules.refund_days_max is None:
+        return None
+    return f"{rules.refund_days_min}-{rules.refund_days_max}"
+
+
 def _return_verdict(r: dict, rules: ServiceRules, today: date) -> ReturnVerdict:
     fact = ReturnVerdict(r["order_id"], r["title"], "ok", window_days=rules.return_window_days)
     top = (r.get("category") or "").split(">")[0].strip().lower()
     if r["status"] == "returned":
-        return replace(fact, outcome="returned")
+        return replace(fact, outcome="returned", refund_days=_refund_days(rules))
     if r["status"] != "delivered" or not r["delivered_at"]:
         return replace(fact, outcome="not_delivered")
     last = (

@@ -1,4 +1,4 @@
-"""`shopassist eval search|intents|grounding|conversations`: evaluation reports (`eval recs` lives in eval.py)."""
+"""`shopassist eval search|intents|grounding|conversations|drafts`: evaluation reports (`eval recs` lives in eval.py)."""
 
 from __future__ import annotations
 
@@ -37,6 +37,7 @@ def register(app: typer.Typer) -> None:
     app.command("search")(search)
     app.command("grounding")(grounding)
     app.command("conversations")(conversations)
+    app.command("drafts")(drafts)
 
 
 def intents(
@@ -126,6 +127,38 @@ def conversations(
     log = lambda msg: typer.echo(msg, err=True)  # noqa: E731
     with _llm_runtime(cfg, backend) as runtime, temporary_engines(cfg, runtime, log=log) as factory:
         result = run_conversation_eval(factory, cases, progress=log)
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(
+            json.dumps(result, indent=1, ensure_ascii=False, default=str), encoding="utf-8"
+        )
+    emit_json(result) if as_json else print_report(result, typer.echo)
+
+
+def drafts(
+    backend: str = typer.Option(None, "--backend", help="vllm (default), transformers, or none."),
+    category: str = typer.Option(None, "--category", help="Only one category (e.g. returns)."),
+    limit: int = typer.Option(None, "--limit", min=1, help="Only the first N tickets."),
+    out: Path = typer.Option(None, "--out", help="Also write the JSON report here."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Agent reply drafts for scripted tickets: fact precision and recall graded by an oracle,
+    and the edit distance from draft to sent reply where agents have sent some."""
+    import json
+
+    from assistant.evaluation.conversations.run import temporary_engines
+    from assistant.evaluation.drafts.run import load_cases, print_report, run_draft_eval
+
+    cases = load_cases(category=category, limit=limit)
+    if not cases:
+        fail(f"no tickets match --category {category!r}")
+    cfg = settings()
+    log = lambda msg: typer.echo(msg, err=True)  # noqa: E731
+    with _llm_runtime(cfg, backend) as runtime, temporary_engines(cfg, runtime, log=log) as factory:
+        engine, raw = factory("demo")
+        result = run_draft_eval(
+            engine, raw, cases, progress=log, replies_db=cfg.resolved_database_url
+        )
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(

@@ -20,9 +20,12 @@ class OrderStatus(Fact):
     expected_from: str | None = None
     expected_to: str | None = None
     late: bool = False
+    refund_days: str | None = None  # a returned order: "5-7" business days to the refund
 
     def text(self) -> str:
         head = f"Order {self.order_id} ({self.title})"
+        if self.status == "returned" and self.refund_days:
+            return f"{head} is returned (ordered on {self.ordered_at}); {refund(self.refund_days)}"
         if self.status == "delivered" and self.delivered_at:
             return f"{head} was delivered on {self.delivered_at}."
         if self.expected_to:
@@ -52,6 +55,12 @@ class NoSuchOrder(Fact):
         return f"There is no order {self.order_id} on your account."
 
 
+def refund(days: str) -> str:
+    """The refund time of a returned order, as the store's rules state it."""
+    return (f"the refund reaches your original payment method {days} business days after we "
+            f"check the returned item.")  # fmt: skip
+
+
 RETURN_VERDICTS = {"not_delivered": "No", "window_ended": "No", "unopened_only": "Yes, if it is unopened", "ok": "Yes"}  # fmt: skip
 
 
@@ -65,6 +74,7 @@ class ReturnVerdict(Fact):
     until: str | None = None  # last day to return (ISO), or the day the window ended
     window_days: int = 30
     lead: bool = False  # the only line asked about: the sentence opens with the verdict
+    refund_days: str | None = None  # already returned: "5-7" business days to the refund
 
     @property
     def verdict(self) -> str | None:
@@ -73,7 +83,8 @@ class ReturnVerdict(Fact):
     def text(self) -> str:
         head = f"{self.title} from order {self.order_id}"
         body = {
-            "returned": f"{head} has already been returned.",
+            "returned": f"{head} has already been returned"
+                        + (f"; {refund(self.refund_days)}" if self.refund_days else "."),
             "not_delivered": f"{head} is not delivered yet, so it cannot be returned yet.",
             "window_ended": f"{head} can no longer be returned: the {self.window_days}-day "
                             f"window ended on {self.until}.",

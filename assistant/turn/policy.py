@@ -45,6 +45,17 @@ TOPICS: dict[str, tuple[str, ...]] = {
 _YES_NO = textre.compile(
     r"^\W*(?:\w+[,!:]?\s+){0,4}?(?:can|could|do|does|is|are|will|may|am)\b", textre.I
 )
+_SENTENCES = textre.compile(r"[.?!;](\s+)")  # split_at: a yes/no question may come second
+# the method a yes/no payment question names ("pay with Klarna", "do you take bitcoin"), unless
+# it is the generic word for one ("pay by card", "accept these payment methods")
+_METHOD = textre.compile(
+    r"\b(?:pay(?:ing)?\s+(?:with|by|using|via|through)|accept|take)\s+(?:an?\s+|my\s+)?([\w-]+)",
+    textre.I,
+)
+_GENERIC = textre.compile(
+    r"^(?:payments?|methods?|options?|cards?|modes?|ways?|it|this|that|these|those|what|which|all|the)$",
+    textre.I,
+)
 _AMOUNT = textre.compile(r"[£$€]\s?(\d[\d,]*(?:\.\d{1,2})?)|\b(\d{1,5}(?:\.\d{1,2})?)\b")
 _STATUSES = ("placed", "processing", "shipped", "dispatched", "delivered")
 _STATUS_WORDS = {s: textre.compile(rf"\b{s}\b", textre.I) for s in _STATUSES}
@@ -78,7 +89,7 @@ def policy_facts(topic: str, question: str, rules, currency: str = "GBP") -> lis
 
 
 def _rule_sentences(topic: str, question: str, rules, currency: str) -> list[str]:
-    asks = bool(_YES_NO.match(question))
+    asks = any(_YES_NO.match(part) for part in textre.split_at(_SENTENCES, question))
     money = lambda v: price_text(v, currency)  # noqa: E731
     if topic == "free_delivery" and rules.free_shipping_threshold is not None:
         limit, fee = rules.free_shipping_threshold, rules.standard_shipping_fee
@@ -95,7 +106,8 @@ def _rule_sentences(topic: str, question: str, rules, currency: str) -> list[str
         named = [m for m in rules.payment_methods if m.lower() in question.lower()]
         if named:
             return [f"Yes: we accept {_listing(named)}."]
-        return [f"No: we accept {listed}."] if asks else [f"We accept {listed}."]
+        asked = _method_asked(question)  # "can I pay with Klarna?": a method we don't take
+        return [f"No: we accept {listed}."] if asks and asked else [f"We accept {listed}."]
     if topic == "cancel" and rules.cancellable_statuses:
         ok = _listing(rules.cancellable_statuses, "or")
         rule = f"an order can be cancelled while it is {ok}; once it has shipped, return it instead"
@@ -125,6 +137,11 @@ def _rule_sentences(topic: str, question: str, rules, currency: str) -> list[str
         return [f"Electronics come with a {rules.warranty_years_electronics}-year warranty and "
                 f"everything else with a {rules.warranty_years_default}-year warranty."]  # fmt: skip
     return []
+
+
+def _method_asked(question: str) -> bool:
+    """Does the question name a specific payment method (one the store does not list)?"""
+    return any(not _GENERIC.match(m.group(1)) for m in _METHOD.finditer(question))
 
 
 def _amount(question: str) -> float | None:
