@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 
 from assistant.ability_routes import add_ability_routes
 from assistant.admin_routes import add_admin_routes
+from assistant.desk_routes import add_desk_routes
 from assistant.guard import Guard
 from assistant.openai_format import Cut, completion, sse, words
 from assistant.principals import Principal
@@ -212,6 +213,7 @@ def create_app(service: Service) -> FastAPI:
 
     add_admin_routes(app, service, caller, need)
     add_ability_routes(app, service, caller, acting_user, _fail)
+    add_desk_routes(app, service, caller, need, acting_user, _fail)  # before ticket_action
 
     # --- agent -----------------------------------------------------------------------------
     @app.get("/v1/tickets")

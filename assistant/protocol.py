@@ -256,6 +256,31 @@ class DraftIn(BaseModel):
     customer_id: str = Field(min_length=1, max_length=128)
 
 
+MAX_DRAFT_CHARS = 8000
+
+
+class ReplyIn(BaseModel):
+    """POST /v1/tickets/{id}/reply: an agent's reply to the ticket's shopper; `draft` is the
+    drafted text it began as (kept beside it); `resolve` also resolves the ticket."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
+    draft: str = Field(default="", max_length=MAX_DRAFT_CHARS)
+    resolve: bool = False
+
+    @field_validator("text", "draft")
+    @classmethod
+    def _text(cls, v: str, info) -> str:
+        if info.field_name == "text" and not v.strip():
+            raise ValueError("the reply is blank")
+        try:
+            v.encode("utf-8")
+        except UnicodeEncodeError as exc:  # a lone surrogate: not text
+            raise ValueError(f"invalid Unicode at character {exc.start}") from None
+        return v
+
+
 class CompareIn(BaseModel):
     """POST /v1/compare: two to four product ids."""
 

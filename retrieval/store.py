@@ -6,6 +6,7 @@ Chroma server, or an in-memory client for tests.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import threading
 import time
@@ -24,6 +25,10 @@ SCHEMA_VERSION = 1
 COLLECTIONS = ("products", "user_history", "policies")
 _PAGE = 5000
 _ROW = ["embeddings", "metadatas"]
+# Chroma keeps every write in its log (chroma.sqlite3) until the vector index has persisted
+# it; at Chroma's default (1,000 writes) a forgotten user's deleted history documents could sit
+# there, text and user id included, long after the delete. user_history persists every 100.
+HISTORY_SYNC = 100
 
 
 class StoreMismatchError(RuntimeError):
@@ -78,7 +83,7 @@ class Store:
     def _open_collection(self, name: str):
         expected = {"schema_version": SCHEMA_VERSION, "embedding_model": self.embedder.model_id}
         col = self.client.get_or_create_collection(
-            name, configuration={"hnsw": {"space": "cosine"}}, metadata=expected
+            name, configuration=_configuration(name), metadata=expected
         )
         meta = col.metadata or {}
         for key, want in expected.items():
@@ -89,7 +94,27 @@ class Store:
                     "run `shopassist reindex` to rebuild it"
                 )
                 raise StoreMismatchError(msg)
+        if name == "user_history":  # see HISTORY_SYNC
+            hnsw = (col.configuration or {}).get("hnsw") or {}
+            if (hnsw.get("sync_threshold") or 0) > HISTORY_SYNC:
+                col.modify(configuration={"hnsw": {"sync_threshold": HISTORY_SYNC}})
         return col
+
+    def scrub_deleted(self) -> bool:
+        """Rewrite the embedded Chroma database without its free pages, so text of deleted
+        documents (a forgotten user's history) is not left on disk; False when it is busy or
+        not an embedded folder (a Chroma server keeps its own files)."""
+        import sqlite3
+
+        path = chroma_path(self.config.data_dir) / "chroma.sqlite3"
+        if self.config.chroma_mode != "persistent" or not path.exists():
+            return False
+        try:
+            with self.write_lock, contextlib.closing(sqlite3.connect(path, timeout=5)) as conn:
+                conn.execute("VACUUM")
+        except sqlite3.OperationalError:
+            return False
+        return True
 
     def reopen_collections(self) -> None:
         """Re-create missing collections with this install's schema and model (after reindex)."""
@@ -272,6 +297,13 @@ class Store:
             "schema_version": SCHEMA_VERSION,
             "embedding_model": self.embedder.model_id,
         }
+
+
+def _configuration(name: str) -> dict:
+    hnsw: dict = {"space": "cosine"}
+    if name == "user_history":
+        hnsw["sync_threshold"] = HISTORY_SYNC
+    return {"hnsw": hnsw}
 
 
 def _make_client(config: StoreConfig):

@@ -1,4 +1,4 @@
-"""Gradio UI mounted at `/` on the API app: Shop chat, Agent assist, Admin.
+"""Gradio UI mounted at `/` on the API app: Shop chat, the Agent desk (`ui.desk`), Admin.
 
 The UI goes through the same service gateway as the HTTP API: the same message limits, the same
 model queue (a full queue says "busy, try again"), the same metrics. With API keys configured the
@@ -22,6 +22,7 @@ from assistant.principals import LOCAL, Principal
 from assistant.prompts import price_text
 from assistant.protocol import MAX_MESSAGES
 from assistant.service import QueueFull, Service
+from ui.desk import desk_tab, inbox
 from ui.login import add_login_routes, signed_in
 
 DEMO_USERS = ["u001", "u002", "u003", "u004", "u005"]
@@ -114,6 +115,13 @@ def build_ui(service: Service) -> gr.Blocks:
         p = who(request)
         return p.user_id if p.role == "shopper" else picked  # signed out: None, nobody's data
 
+    def staff_name(request: gr.Request | None) -> str:
+        """Who sends a desk reply: the signed-in name and role."""
+        if not service.auth_enabled:
+            return "local (admin)"
+        login = service.logins.get(request.cookies.get(COOKIE) if request else None)
+        return login.display if login else "unknown"
+
     with gr.Blocks(title="ShopAssist", delete_cache=(3600, 3600)) as ui:
         gr.Markdown("## ShopAssist")
         with gr.Tab("Shop"):
@@ -124,6 +132,7 @@ def build_ui(service: Service) -> gr.Blocks:
                 allow_custom_value=True,
             )
             conversation = gr.State(lambda: uuid.uuid4().hex)  # one id per browser session
+            seen = gr.State(dict)  # user id → the last agent reply shown in this chat
             with gr.Row():
                 with gr.Column(scale=3):
                     chat = gr.Chatbot(label="Assistant", height=380, render_markdown=False)
@@ -143,6 +152,7 @@ def build_ui(service: Service) -> gr.Blocks:
                     scale=5,
                 )
                 send = gr.Button("Send", variant="primary", scale=1)
+                check = gr.Button("Check messages", scale=1)
             opened = gr.Dropdown([], label="Open a product (records a view)", interactive=True)
             detail = gr.HTML()
 
@@ -239,14 +249,22 @@ def build_ui(service: Service) -> gr.Blocks:
                     None,
                 )
 
+            def check_messages(history: list, picked: str, shown: dict, request: gr.Request):
+                """Agent replies to this shopper not yet in this chat, appended to it."""
+                return inbox(service.store, shopper_id(picked, request), history, shown)
+
+            inbox_io = ([chat, user, seen], [chat, seen])
             for trigger in (send.click, box.submit):
                 trigger(
                     respond,
                     [box, chat, user, conversation],
                     [chat, cards, opened, box, basket_box, line],
-                )
+                ).then(check_messages, *inbox_io)
+            check.click(check_messages, *inbox_io)
             user.change(show_basket, [user], [basket_box, line], queue=False)
+            user.change(check_messages, *inbox_io, queue=False)
             ui.load(show_basket, [user], [basket_box, line], queue=False)
+            ui.load(check_messages, *inbox_io, queue=False)
 
             def set_line(key: str | None, quantity, picked: str, request: gr.Request):
                 return edit_line(key, quantity, picked, request, "set")
@@ -259,38 +277,14 @@ def build_ui(service: Service) -> gr.Blocks:
             opened.change(open_product, [opened, user], detail)
             chat.like(feedback, [user], None)
 
-        with gr.Tab("Agent"):
-            queue = gr.JSON(label="Ticket queue (open tickets with transcripts)")
-            refresh = gr.Button("Refresh queue")
-            customer = gr.Textbox(label="Customer id", value="u001")
-            ticket = gr.Textbox(label="Ticket text", lines=3)
-            draft_btn = gr.Button("Draft a reply", variant="primary")
-            draft = gr.Textbox(
-                label="Draft (edit before sending)", lines=6, interactive=True, buttons=["copy"]
-            )
-            cites = gr.JSON(label="Citations and intent")
+        with gr.Tab("Agent", visible=not service.auth_enabled) as agent_tab:  # staff: on load
+            desk_table, table_in, table_out = desk_tab(service, who, staff_name)
+        agent_tab.select(desk_table, table_in, table_out)
 
-            def load_queue(request: gr.Request):
-                from assistant.support import list_tickets
+        def show_desk(request: gr.Request):
+            return gr.Tab(visible=who(request).role in ("agent", "admin"))
 
-                if who(request).role == "shopper":
-                    return {"error": "agents only"}
-                return list_tickets(service.store)["data"]
-
-            async def make_draft(text: str, cust: str, request: gr.Request):
-                if who(request).role == "shopper":
-                    return "agents only", {}
-                try:
-                    service.check_messages([{"role": "user", "content": text}])
-                    got = await service.draft(text, cust.strip())
-                except ValueError as exc:
-                    return f"Can't draft that: {exc}.", {}
-                except QueueFull as exc:
-                    return f"The assistant is busy; try again in {exc.retry_after} s.", {}
-                return got["draft"], {"intent": got["intent"], "citations": got["citations"]}
-
-            refresh.click(load_queue, None, queue)
-            draft_btn.click(make_draft, [ticket, customer], [draft, cites])
+        ui.load(show_desk, None, agent_tab, queue=False)
 
         with gr.Tab("Admin"):
             stats = gr.JSON(label="Store")
