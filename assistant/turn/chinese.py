@@ -289,7 +289,8 @@ class StoreReader:
 
     def warm(self) -> None:
         """Build what the first Chinese message would wait for (the dictionary, the segmenter,
-        the anchors' vectors: about 5 s on 2 cores); `serve` runs it in the background."""
+        the anchors' vectors: 6–7 s on 2 cores with the first message); `serve` runs it in the
+        background."""
         self.reader().read("你好，推荐一个礼物")
 
     def reader(self) -> ChineseReader:

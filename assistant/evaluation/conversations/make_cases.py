@@ -541,10 +541,15 @@ def main(out: Path = HERE / "cases.jsonl") -> list[dict]:
         c["subset_ci"] = False
     choose_ci(cases, rng)
     keys = ("id", "category", "catalog", "user", "turns", "expect", "subset_ci", "source")
+    return write_cases(out, cases, keys)
+
+
+def write_cases(out: Path, cases: list[dict], keys: tuple[str, ...]) -> list[dict]:
+    """The cases as JSONL (only `keys`, in that order), with a one-line summary printed."""
     with open(out, "w", encoding="utf-8") as fh:
         for c in cases:
             fh.write(json.dumps({k: c[k] for k in keys}, ensure_ascii=False) + "\n")
-    print(f"{len(cases)} cases -> {out}: {dict(counts)}")
+    print(f"{len(cases)} cases -> {out}: {dict(Counter(c['category'] for c in cases))}")
     return cases
 
 

@@ -12,7 +12,6 @@ the oracle computes the true values from the store's raw files at run time.
 
 from __future__ import annotations
 
-import json
 import random
 import re
 import sys
@@ -21,7 +20,12 @@ from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
 
-from assistant.evaluation.conversations.make_cases import load_demo, read_csv, with_order
+from assistant.evaluation.conversations.make_cases import (
+    load_demo,
+    read_csv,
+    with_order,
+    write_cases,
+)
 
 HERE = Path(__file__).resolve().parent
 PAIRS_CSV = HERE.parents[3] / "shared" / "data" / "bitext_support" / "pairs.csv"
@@ -240,12 +244,7 @@ def main(out: Path = HERE / "cases.jsonl") -> list[dict]:
     for c in cases:
         counts[c["category"]] += 1
         c["id"] = f"{c['category']}-{counts[c['category']]:03d}"
-    keys = ("id", "category", "customer", "ticket", "expect", "source")
-    with open(out, "w", encoding="utf-8") as fh:
-        for c in cases:
-            fh.write(json.dumps({k: c[k] for k in keys}, ensure_ascii=False) + "\n")
-    print(f"{len(cases)} cases -> {out}: {dict(counts)}")
-    return cases
+    return write_cases(out, cases, ("id", "category", "customer", "ticket", "expect", "source"))
 
 
 if __name__ == "__main__":
