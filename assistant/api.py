@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 
 from assistant.ability_routes import add_ability_routes
 from assistant.admin_routes import add_admin_routes
+from assistant.answer_log import answer_for, new_message_id
 from assistant.desk_routes import add_desk_routes
 from assistant.guard import Guard
 from assistant.openai_format import Cut, completion, sse, words
@@ -39,6 +40,7 @@ from assistant.protocol import (
     error_body,
 )
 from assistant.service import QueueFull, Service
+from assistant.support import add_feedback as store_feedback
 
 log = logging.getLogger(__name__)
 
@@ -156,8 +158,8 @@ def create_app(service: Service) -> FastAPI:
             for m in req.messages
             if m.role in ("user", "assistant")
         ]
-        cid, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
-        turn = (messages, user, agent, req.conversation_id)
+        cid, created = new_message_id(), int(time.time())  # the id a thumb names
+        turn = (messages, user, agent, req.conversation_id, cid)
         said = sum(words(m["content"]) for m in messages)
         cut = Cut(req.stops, req.max_words)
         try:
@@ -205,11 +207,14 @@ def create_app(service: Service) -> FastAPI:
 
     @app.post("/v1/feedback")
     async def add_feedback(body: FeedbackIn, who: Principal = Depends(caller)):
-        from assistant.support import add_feedback
-
         acting_user(who, body.user_id)
-        fid = add_feedback(service.store, body.user_id, body.message_id, body.rating, body.comment)
-        return {"feedback_id": fid}
+        rated = await run_in_threadpool(answer_for, service.store, body.message_id, body.user_id)
+        if rated is None:
+            _fail(404, f"no answer {body.message_id!r} to {body.user_id!r}: use the `id` of a "
+                  "chat completion given to this user", code="unknown_message")  # fmt: skip
+        fid = await run_in_threadpool(store_feedback, service.store, body.user_id, body.message_id,
+                                      body.rating, body.comment)  # fmt: skip
+        return {"feedback_id": fid, "message_id": body.message_id, "rating": body.rating}
 
     add_admin_routes(app, service, caller, need)
     add_ability_routes(app, service, caller, acting_user, _fail)

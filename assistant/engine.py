@@ -116,6 +116,8 @@ class TurnResult:
     ticket_id: int | None = None
     dropped: list[tuple[str, str]] = field(default_factory=list)
     basket: dict | None = None  # the shopper's basket after the turn (None: no signed-in user)
+    message_id: str | None = None  # set by the service: what feedback names (the API's `id`)
+    model_text: str = ""  # the grounded sentences the model wrote ("" when code wrote it all)
 
     def to_json(self) -> dict:
         return {
@@ -130,6 +132,7 @@ class TurnResult:
             "ticket_id": self.ticket_id,
             "grounding": {"dropped": [{"text": t, "reason": r} for t, r in self.dropped]},
             "basket": self.basket,
+            "message_id": self.message_id,
         }
 
 
@@ -227,6 +230,7 @@ class Engine:
         plan = self.plan(messages, user, agent, timings, conversation)
         grounder = Grounder(plan.ev, plan.known_titles, plan.truth, numbers=plan.model_numbers)
         shown: list[str] = []
+        modelled: list[str] = []  # the model's grounded sentences (fine-tuning targets)
         degraded = False
         if plan.lead:
             lead = grounder.lead(plan.lead)
@@ -244,10 +248,12 @@ class Engine:
                     for shown_piece in grounder.feed(piece):
                         timings.setdefault("ttft", round(time.perf_counter() - t0, 3))
                         shown.append(shown_piece)
+                        modelled.append(shown_piece)
                         yield shown_piece
                     ground_s += time.perf_counter() - g0
                 for shown_piece in grounder.finish():
                     shown.append(shown_piece)
+                    modelled.append(shown_piece)
                     yield shown_piece
             except Exception as exc:  # LLMUnavailable and anything the backend raised
                 from assistant.llm import LLMUnavailable
@@ -303,25 +309,30 @@ class Engine:
             ticket_id=plan.ticket_id,
             dropped=out.dropped,
             basket=get_basket(self.store, user).to_json() if user and not agent else None,
+            model_text="".join(modelled).strip() if used and out.passed else "",
         )
 
     # --- stages ----------------------------------------------------------------------------
     def plan(
         self, messages: list[dict], user: str | None = None, agent: bool = False,
-        timings: dict | None = None, conversation: str | None = None,
+        timings: dict | None = None, conversation: str | None = None, act: bool = True,
     ) -> TurnPlan:  # fmt: skip
         """Stages 1-2: understand the conversation, then retrieve and decide with code (no LLM).
 
         Fine-tuning, evaluation and benchmarks build prompts from this plan (`plan.ev`). A
-        basket turn applies its change here, once per message (see `change_key`)."""
+        basket turn applies its change here, once per message (see `change_key`), and a handoff
+        opens a ticket; `act=False` plans without either (re-planning a past turn)."""
         timings = {} if timings is None else timings
         plan = self._understand(messages, timings)
         if plan.request.basket is not None and not agent:
+            if not act:
+                plan.use_llm = False
+                return plan
             t = time.perf_counter()
             self._basket(plan, user, messages, conversation)
             timings["retrieve"] = round(time.perf_counter() - t, 3)
             return plan
-        self._retrieve_and_decide(plan, user, messages, timings, agent)
+        self._retrieve_and_decide(plan, user, messages, timings, agent, act)
         return plan
 
     def _understand(self, messages: list[dict], timings: dict) -> TurnPlan:
@@ -347,11 +358,13 @@ class Engine:
         messages: list[dict],
         timings: dict,
         agent: bool = False,
+        act: bool = True,
     ) -> None:
         t = time.perf_counter()
         intent = plan.state.intent.intent if plan.state.intent else Intent.SMALL_TALK
         if not agent and (intent == Intent.HUMAN_HANDOFF or _failed_twice(messages)):
-            plan.ticket_id = open_ticket(self.store, user, "handoff", [dict(m) for m in messages])
+            turns = [dict(m) for m in messages]
+            plan.ticket_id = open_ticket(self.store, user, "handoff", turns) if act else None
             plan.ev = Evidence("handoff", facts=[Handoff(plan.ticket_id)])
             plan.use_llm = False
         elif agent and intent == Intent.HUMAN_HANDOFF:  # the draft is the person they asked for

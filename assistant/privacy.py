@@ -2,7 +2,8 @@
 
 Forgetting removes the user's events and basket (SQL), their history documents (Chroma `user_history`,
 matched by `user_id` metadata), feedback, handoff tickets with their chat transcripts, and the
-replies support agents sent them (`agent_replies`, drafts included); the profile and any
+replies support agents sent them (`agent_replies`, drafts included), the answers ShopAssist gave
+them (`answer_log`, with the conversations they replied to); the profile and any
 recommender statistics are derived from events on demand, so they go with them (callers drop
 their caches). Kept, for accounting: order lines (order id, product, dates) — the
 export lists them and the summary says so.
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from sqlalchemy import delete, func, select
 
-from assistant.support import _ensure_tickets, agent_replies, feedback, tickets
+from assistant.support import _ensure_tickets, agent_replies, answer_log, feedback, tickets
 from retrieval.recommend import drop_recommender_cache
 from retrieval.sql import basket_changes, basket_lines, events, forgotten_users, orders
 
@@ -38,8 +39,10 @@ def export_user(store, user_id: str) -> dict:
                  ("basket", basket_lines), ("basket_changes", basket_changes))}  # fmt: skip
         sent = conn.execute(select(agent_replies).where(agent_replies.c.user_id == user_id)
                             .order_by(agent_replies.c.reply_id)).all()  # fmt: skip
+        answered = _rows(conn, answer_log, user_id)
     for t in data["tickets"]:
         t["transcript"] = json.loads(t["transcript"])
+    data["answers"] = [{**a, "messages": json.loads(a["messages"])} for a in answered]
     data["messages"] = [  # the replies support agents sent them, oldest first
         {"reply_id": r.reply_id, "ticket_id": r.ticket_id, "text": r.sent, "draft": r.draft,
          "sent_at": r.sent_at} for r in sent
@@ -62,8 +65,8 @@ def forget_user(store, user_id: str) -> dict:
     now = datetime.now(UTC).replace(tzinfo=None)
     with store.write_lock, store.engine.begin() as conn:
         for name, table in (("events", events), ("feedback", feedback), ("tickets", tickets),
-                            ("messages", agent_replies), ("basket", basket_lines),
-                            ("basket_changes", basket_changes)):  # fmt: skip
+                            ("messages", agent_replies), ("answers", answer_log),
+                            ("basket", basket_lines), ("basket_changes", basket_changes)):  # fmt: skip
             removed[name] = conn.execute(delete(table).where(table.c.user_id == user_id)).rowcount
         conn.execute(delete(forgotten_users).where(forgotten_users.c.user_id == user_id))
         conn.execute(forgotten_users.insert(), [{"user_id": user_id, "forgotten_at": now}])
@@ -76,7 +79,7 @@ def forget_user(store, user_id: str) -> dict:
     removed["history_documents"] = len(ids)
     with store.engine.connect() as conn:
         left = sum(conn.execute(select(func.count()).select_from(t).where(t.c.user_id == user_id)).scalar_one()
-                   for t in (events, feedback, tickets, agent_replies, basket_lines,
+                   for t in (events, feedback, tickets, agent_replies, answer_log, basket_lines,
                              basket_changes))  # fmt: skip
     left += len(col.get(where={"user_id": user_id}, include=[])["ids"])
     if store.engine.url.get_backend_name() == "sqlite":

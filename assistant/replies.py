@@ -2,7 +2,8 @@
 
 A reply is stored once (`support.agent_replies`: the shopper's inbox, and the sent text beside
 the draft it began as) and appended to the ticket's transcript as an `agent` turn. Staff read
-any ticket; a shopper reads only the replies sent to them (`user_messages`).
+any ticket; a shopper reads only the replies sent to them (`user_messages`). A draft is made
+from the customer's last messages (`draft_texts`), by the desk and by fine-tuning alike.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select, update
 
+from assistant.protocol import MAX_MESSAGE_CHARS
 from assistant.support import (
     _ensure_tickets,
     agent_replies,
@@ -118,3 +120,37 @@ def user_messages(store, user_id: str, after: int = 0) -> list[dict]:
          "sent_at": r["sent_at"].isoformat()}
         for r in rows
     ]  # fmt: skip
+
+
+def draft_texts(turns: list[dict], keep: int = 3) -> list[str]:
+    """What to draft from, best first: the customer's last messages (up to `keep`, newest
+    last), then the same without the newest (a bare "let me talk to a human" drafts nothing
+    useful; the message before it usually says what it is about)."""
+    said = [t["content"] for t in turns if t["role"] == "user" and t["content"].strip()]
+    texts = []
+    for upto in (len(said), len(said) - 1):
+        if upto > 0:
+            texts.append("\n".join(said[max(upto - keep, 0) : upto])[-MAX_MESSAGE_CHARS:])
+    return texts
+
+
+def sent_replies(store) -> list[tuple[dict, list[dict], str | None]]:
+    """(reply, the ticket's turns before it, the ticket's user) for every sent reply, oldest
+    first (fine-tuning re-plans the draft from those turns)."""
+    _ensure_tickets(store)
+    with store.engine.connect() as conn:
+        sent = conn.execute(select(agent_replies).order_by(agent_replies.c.reply_id)).all()
+        transcripts = dict(conn.execute(select(tickets.c.ticket_id, tickets.c.transcript)).all())
+    used: dict[int, int] = {}  # ticket → index after the agent turn last matched
+    out = []
+    for r in sent:
+        turns = json.loads(transcripts.get(r.ticket_id) or "[]")
+        start = used.get(r.ticket_id, 0)
+        at = next((i for i in range(start, len(turns)) if turns[i].get("role") == "agent"
+                   and turns[i].get("content") == r.sent), None)  # fmt: skip
+        if at is None:  # cut from the transcript (it keeps the newest turns): no context
+            out.append((dict(r._mapping), [], r.user_id))
+            continue
+        used[r.ticket_id] = at + 1
+        out.append((dict(r._mapping), turns[:at], r.user_id))
+    return out

@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
+from assistant.answer_log import new_message_id, record_answer
 from assistant.logins import Logins
 from assistant.principals import LOCAL, Principal, parse_keys
 from assistant.runtime import build_engine
@@ -68,8 +69,9 @@ class TurnStream:
     """A turn's pieces, generated in a held model slot; the end of the turn or `aclose()`
     (a client that went away) frees the slot, once."""
 
-    def __init__(self, slot, gen, service: Service) -> None:
+    def __init__(self, slot, gen, service: Service, turn: tuple) -> None:
         self._slot, self._gen, self._service = slot, gen, service
+        self._turn = turn  # (message id, messages, user, agent): what the answer is logged with
         self._open = True
 
     def __aiter__(self) -> AsyncIterator:
@@ -81,7 +83,7 @@ class TurnStream:
         try:
             async for piece in iterate_in_threadpool(self._gen):
                 if isinstance(piece, TurnResult):
-                    self._service.observe(piece)
+                    await self._service.finish(piece, *self._turn)
                 yield piece
         finally:
             await self.aclose()
@@ -175,22 +177,35 @@ class Service:
             raise
 
     async def turn(self, messages: list[dict], user: str | None, agent: bool = False,
-                   conversation: str | None = None):  # fmt: skip
-        """One whole answer (a TurnResult), in a model slot."""
+                   conversation: str | None = None, message_id: str | None = None):  # fmt: skip
+        """One whole answer (a TurnResult, logged under `message_id`), in a model slot."""
         async with self.model_slot():
             result = await run_in_threadpool(
                 self.engine.answer, messages, user, agent, conversation
             )
-        self.observe(result)
+        await self.finish(result, message_id or new_message_id(), messages, user, agent)
         return result
 
     async def open_stream(self, messages: list[dict], user: str | None, agent: bool = False,
-                          conversation: str | None = None) -> TurnStream:  # fmt: skip
+                          conversation: str | None = None,
+                          message_id: str | None = None) -> TurnStream:  # fmt: skip
         """Wait for a model slot (QueueFull now, before any byte is sent), then the turn's
-        pieces: text, and last the TurnResult."""
+        pieces: text, and last the TurnResult (logged under `message_id`)."""
         slot = self.model_slot()
         await slot.__aenter__()
-        return TurnStream(slot, self.engine.stream(messages, user, agent, conversation), self)
+        gen = self.engine.stream(messages, user, agent, conversation)
+        return TurnStream(slot, gen, self, (message_id or new_message_id(), messages, user, agent))
+
+    async def finish(self, result, message_id: str, messages: list[dict], user: str | None,
+                     agent: bool) -> None:  # fmt: skip
+        """A finished turn: counted, and logged under its message id (what a thumb names)."""
+        self.observe(result)
+        result.message_id = message_id
+        try:
+            await run_in_threadpool(record_answer, self.store, message_id, messages, user, agent,
+                                    result)  # fmt: skip
+        except Exception:  # the shopper still gets the answer; only its thumbs can't land
+            log.exception("could not log answer %s", message_id)
 
     async def draft(self, ticket_text: str, customer_id: str) -> dict:
         """An agent's drafted reply, in a model slot."""

@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import (
+    Boolean,
     Column,
     DateTime,
     Index,
@@ -59,6 +60,21 @@ feedback = Table(
     Column("rating", Integer, nullable=False),  # 1 or -1
     Column("comment", Text),
     Column("created_at", DateTime(), nullable=False),
+)
+# every answer ShopAssist gave, under the message id its client got (the OpenAI `id`; the Shop
+# tab keeps it on the message): thumbs name it, and `finetune --with-feedback` re-plans the
+# turn from `messages` and trains on `model_text` (the grounded part the model wrote)
+answer_log = Table(
+    "answer_log",
+    support_metadata,
+    Column("message_id", String(64), primary_key=True),
+    Column("user_id", String(128), index=True),  # None: an anonymous shopper
+    Column("agent", Boolean, nullable=False, default=False),  # a draft for a support agent
+    Column("intent", String(64), nullable=False),
+    Column("messages", Text, nullable=False),  # JSON: the conversation the answer replied to
+    Column("answer", Text, nullable=False),
+    Column("model_text", Text, nullable=False, default=""),  # "" when code wrote all of it
+    Column("created_at", DateTime(), nullable=False, index=True),
 )
 # the agent desk's replies: each shopper's inbox, and each sent reply beside the draft it began as
 # (`shopassist eval drafts` reads the draft/sent pairs with plain SQL: keep the column names)

@@ -387,16 +387,20 @@ def _meta(plan, user: str, source: str) -> dict:
     }
 
 
-def example(engine, messages, user, rng, source="script", agent=False, opener="", shop=None):
-    """(row or None, reason): prompt from the engine's own steps, target written by code."""
-    plan = engine.plan(messages, user, agent)
+def example(engine, messages, user, rng, source="script", agent=False, opener="", shop=None,
+            target: str | None = None, plan=None):  # fmt: skip
+    """(row or None, reason): prompt from the engine's own steps (or the given `plan` of these
+    messages), target written by code (or given: an answer a shopper liked, a reply an agent
+    sent), kept only if grounded. Planning changes nothing (no basket change, no ticket)."""
+    plan = plan or engine.plan(messages, user, agent, act=False)
     if not plan.use_llm:
         return None, "code answers alone"
-    target = write_target(plan.ev, plan.question, rng)
     if target is None:
-        return None, f"no target for task {plan.ev.task}"
-    if opener and target_is_clean(plan, f"{opener} {target}"):
-        target = f"{opener} {target}"
+        target = write_target(plan.ev, plan.question, rng)
+        if target is None:
+            return None, f"no target for task {plan.ev.task}"
+        if opener and target_is_clean(plan, f"{opener} {target}"):
+            target = f"{opener} {target}"
     if not target_is_clean(plan, target):
         return None, "target failed grounding"
     build = agent_messages if agent else shopper_messages
@@ -518,12 +522,14 @@ def generate_rows(store, cfg: DatasetConfig, engine=None, progress: bool = False
     return rows, dict(skipped)
 
 
-def build_dataset(store, cfg: DatasetConfig, progress: bool = False) -> dict:
-    """Generate, dedupe, split by user and write train.jsonl / validation.jsonl / stats.json."""
+def build_dataset(store, cfg: DatasetConfig, progress: bool = False,
+                  feedback: tuple[list[dict], dict] | None = None) -> dict:  # fmt: skip
+    """Generate, dedupe, split by user and write train.jsonl / validation.jsonl / stats.json.
+    `feedback`: (rows, report) from `finetune.feedback.feedback_rows`, added to the generated."""
     from collections import Counter
 
     rows, skipped = generate_rows(store, cfg, progress=progress)
-    rows = dedupe(rows)
+    rows = dedupe(rows + (feedback[0] if feedback else []))
     train, val = split_by_user(rows, cfg.validation_fraction, cfg.seed)
     out = Path(cfg.out_dir)
     write_jsonl(train, out / "train.jsonl")
@@ -534,6 +540,7 @@ def build_dataset(store, cfg: DatasetConfig, progress: bool = False) -> dict:
         "skipped": skipped,
         "tasks": dict(Counter(r["meta"]["task"] for r in rows)),
         "sources": dict(Counter(r["meta"]["source"] for r in rows)),
+        "feedback": feedback[1] if feedback else None,
         "prompt_version": PROMPT_VERSION,
         "config": asdict(cfg),
         "files": {"train": str(out / "train.jsonl"), "validation": str(out / "validation.jsonl")},

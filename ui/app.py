@@ -213,6 +213,7 @@ def build_ui(service: Service) -> gr.Blocks:
                     async for piece in pieces:
                         if isinstance(piece, TurnResult):
                             history[-1]["content"] = piece.answer
+                            history[-1]["metadata"] = {"id": piece.message_id}  # thumbs name it
                             choices = [
                                 (f"{c['title']} ({c['product_id']})", c["product_id"])
                                 for c in piece.cards
@@ -238,16 +239,18 @@ def build_ui(service: Service) -> gr.Blocks:
                 )
                 return product_html(service.store.get_product(pid))
 
-            def feedback(data: gr.LikeData, picked: str, request: gr.Request):
+            def feedback(data: gr.LikeData, history: list, picked: str, request: gr.Request):
+                """A thumb on an answer, stored under the answer's message id (as the API does);
+                thumbs on other messages (the shopper's, an agent's reply) are not kept."""
+                from assistant.answer_log import answer_for
                 from assistant.support import add_feedback
 
-                add_feedback(
-                    service.store,
-                    shopper_id(picked, request),
-                    str(data.index),
-                    1 if data.liked else -1,
-                    None,
-                )
+                index = data.index if isinstance(data.index, int) else None
+                said = history[index] if index is not None and index < len(history or []) else {}
+                mid = (said.get("metadata") or {}).get("id")
+                uid = shopper_id(picked, request)
+                if mid and uid and answer_for(service.store, mid, uid) is not None:
+                    add_feedback(service.store, uid, mid, 1 if data.liked is True else -1, None)
 
             def check_messages(history: list, picked: str, shown: dict, request: gr.Request):
                 """Agent replies to this shopper not yet in this chat, appended to it."""
@@ -275,7 +278,7 @@ def build_ui(service: Service) -> gr.Blocks:
             set_qty.click(set_line, [line, qty, user], [basket_box, line])
             remove.click(remove_line, [line, user], [basket_box, line])
             opened.change(open_product, [opened, user], detail)
-            chat.like(feedback, [user], None)
+            chat.like(feedback, [chat, user], None)
 
         with gr.Tab("Agent", visible=not service.auth_enabled) as agent_tab:  # staff: on load
             desk_table, table_in, table_out = desk_tab(service, who, staff_name)

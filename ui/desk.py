@@ -19,7 +19,13 @@ from starlette.concurrency import run_in_threadpool
 
 from assistant.prompts import price_text
 from assistant.protocol import MAX_DRAFT_CHARS, MAX_MESSAGE_CHARS, ReplyIn, describe_errors
-from assistant.replies import TicketClosed, send_reply, ticket_view, user_messages
+from assistant.replies import (
+    TicketClosed,
+    draft_texts,
+    send_reply,
+    ticket_view,
+    user_messages,
+)
 from assistant.service import QueueFull
 from assistant.support import list_tickets, set_ticket_status, user_orders
 
@@ -132,18 +138,6 @@ def citations_md(store, user_id: str | None, citations: list[dict]) -> str:
         elif c["kind"] == "ticket":
             out.append(f"- **Ticket {md(c['id'])}**")
     return "**Sources**\n\n" + "\n".join(out) if out else "*No sources: check the facts yourself.*"
-
-
-def draft_texts(turns: list[dict], keep: int = 3) -> list[str]:
-    """What to draft from, best first: the customer's last messages (up to `keep`, newest
-    last), then the same without the newest (a bare "let me talk to a human" drafts nothing
-    useful; the message before it usually says what it is about)."""
-    said = [t["content"] for t in turns if t["role"] == "user" and t["content"].strip()]
-    texts = []
-    for upto in (len(said), len(said) - 1):
-        if upto > 0:
-            texts.append("\n".join(said[max(upto - keep, 0) : upto])[-MAX_MESSAGE_CHARS:])
-    return texts
 
 
 def inbox(store, user_id: str | None, history: list | None, seen: dict):

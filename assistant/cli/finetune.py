@@ -51,10 +51,16 @@ def finetune(
         [], "--set", help="Override: train.key=value or data.key=value."
     ),
     rebuild_data: bool = typer.Option(False, help="Regenerate the SFT data even if it exists."),
+    with_feedback: bool = typer.Option(
+        False,
+        "--with-feedback",
+        help="Add answers shoppers liked and replies agents sent, each re-planned and kept only "
+        "if grounded (dropped rows are counted). Rebuilds the data.",
+    ),
+    data_only: bool = typer.Option(False, "--data-only", help="Build the SFT data, don't train."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Build SFT data from the store (demo data prepared if needed), then train a LoRA adapter."""
-    from finetune.dataset import build_dataset
     from finetune.train import main
 
     try:
@@ -62,14 +68,16 @@ def finetune(
     except ValueError as exc:
         fail(str(exc))
     stats = None
-    if rebuild_data or not Path(train_cfg.train_file).exists():
-        from retrieval.seed import prepare_demo
-
-        store = open_store_or_exit()
-        prepare_demo(store)
-        stats = build_dataset(store, data_cfg, progress=not as_json)
+    if rebuild_data or with_feedback or data_only or not Path(train_cfg.train_file).exists():
+        stats = build_data(data_cfg, with_feedback, not as_json)
         train_cfg.train_file = stats["files"]["train"]
         train_cfg.validation_file = stats["files"]["validation"]
+        if not as_json:
+            say_data(stats)
+    if data_only:
+        if as_json:
+            emit_json({"data": stats})
+        return
     train_cfg.progress = not as_json
     summary = main(train_cfg)
     summary.pop("losses", None)
@@ -80,6 +88,31 @@ def finetune(
     typer.echo(f"loss {summary['loss_first']} → {summary['loss_last']} over {summary['steps']} steps; "
                f"{summary['train_tokens']} tokens at {summary['tokens_per_s']} tok/s")  # fmt: skip
     typer.echo(f"next: shopassist eval finetune --adapter {summary['adapter_dir']}")
+
+
+def build_data(data_cfg, with_feedback: bool, progress: bool) -> dict:
+    """The SFT files from the store, with the approved rows when asked (stats.json's dict)."""
+    from finetune.dataset import build_dataset
+    from retrieval.seed import prepare_demo
+
+    store = open_store_or_exit()
+    prepare_demo(store)
+    approved = None
+    if with_feedback:
+        from assistant.config import Settings
+        from assistant.runtime import build_engine
+        from finetune.feedback import feedback_rows
+
+        approved = feedback_rows(store, build_engine(store, Settings()))
+    return build_dataset(store, data_cfg, progress=progress, feedback=approved)
+
+
+def say_data(stats: dict) -> None:
+    typer.echo(f"data: {stats['train']} train / {stats['validation']} validation rows "
+               f"in {Path(stats['files']['train']).parent}")  # fmt: skip
+    for source, counts in (stats.get("feedback") or {}).items():
+        line = ", ".join(f"{n} {why}" for why, n in sorted(counts.items())) or "none"
+        typer.echo(f"  {source}: {line}")
 
 
 def export(

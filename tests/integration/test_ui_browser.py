@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -51,8 +53,34 @@ def test_shopper_sends_a_message_and_sees_a_streamed_answer_with_cards(demo_stor
         answer = page.locator(".message-row.bot-row, .bot").last.inner_text(timeout=10_000)
         assert "board game" in answer.lower() or "[P" in answer or "option" in answer.lower()
         page.screenshot(path=str(ARTIFACTS / "ui-shop.png"), full_page=True)
+        page.get_by_role("button", name="Like").last.click()  # the thumb on the answer
+        page.get_by_role("button", name="Liked").wait_for(timeout=10_000)
+        thumb = _wait_for_feedback(store)
         browser.close()
     assert (ARTIFACTS / "ui-shop.png").stat().st_size > 10_000
+    # stored under the id the answer was logged with: the thumb names this answer, for u001
+    assert thumb.rating == 1 and thumb.user_id == "u001" and thumb.logged_for == "u001"
+    assert "board game" in thumb.question.lower()
+
+
+def _wait_for_feedback(store, timeout_s: float = 15.0):
+    import time
+
+    from sqlalchemy import text
+
+    sql = text("SELECT f.rating, f.user_id, a.user_id AS logged_for, a.messages FROM feedback f "
+               "JOIN answer_log a ON a.message_id = f.message_id ORDER BY f.feedback_id DESC")  # fmt: skip
+    deadline = time.time() + timeout_s
+    while True:
+        with store.engine.connect() as conn:
+            row = conn.execute(sql).first()
+        if row is not None or time.time() > deadline:
+            break
+        time.sleep(0.2)
+    assert row is not None, "the thumb was not stored under the answer's message id"
+    row = row._asdict()
+    row["question"] = json.loads(row.pop("messages"))[-1]["content"]
+    return SimpleNamespace(**row)
 
 
 def test_shopper_adds_by_chat_sees_the_basket_and_removes_from_the_panel(demo_store, vllm_server):

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ui.desk import age, draft_texts, md, ticket_rows, transcript_md
+from assistant.replies import draft_texts
+from ui.desk import age, md, ticket_rows, transcript_md
 
 EVIL = (
     "![px](https://evil.example/p.png) [win](https://evil.example/w) <img src=x onerror=alert(1)>"
