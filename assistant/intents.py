@@ -2,7 +2,8 @@
 
 Rules are regular expressions for the clear cases (order ids with "status"/"cancel", "refund",
 "return policy", "compare X and Y", "recommend", greetings …). When none fires, the message is
-embedded with the bundled MiniLM and scored by a multinomial logistic-regression head (numpy).
+embedded with the bundled MiniLM and scored by a multinomial logistic-regression head (fitted with scikit-learn, applied with
+numpy).
 The head ships as `assistant/intent_head.npz`; rebuild it with
 `python -m assistant.evaluation.intents --write-head` (needs ../shared/data/bitext_support).
 If the file is missing, a head is trained from the hand-written examples at first use and cached
@@ -270,29 +271,23 @@ def fit_head(
     vectors: np.ndarray,
     labels: list[Intent],
     scale: float = 10.0,
-    l2: float = 1e-3,
-    epochs: int = 400,
-    lr: float = 0.5,
+    l2: float = 3e-3,
     meta: dict | None = None,
 ) -> IntentHead:
-    """Class-balanced softmax regression by full-batch gradient descent (deterministic)."""
+    """Class-balanced multinomial logistic regression (scikit-learn, L-BFGS; deterministic):
+    the mean balanced log-loss plus `l2`/2 ‖W‖², i.e. sklearn's C = 1 / (l2 · rows)."""
+    from sklearn.linear_model import LogisticRegression
+
     classes = tuple(sorted(set(labels), key=list(Intent).index))
-    index = {c: i for i, c in enumerate(classes)}
-    y = np.array([index[x] for x in labels])
     x = np.asarray(vectors, dtype=np.float64) * scale
-    onehot = np.eye(len(classes))[y]
-    counts = np.bincount(y, minlength=len(classes))
-    sample_w = (len(y) / (len(classes) * counts))[y][:, None] / len(y)
-    w, b = np.zeros((x.shape[1], len(classes))), np.zeros(len(classes))
-    for _ in range(epochs):
-        z = x @ w + b
-        z -= z.max(axis=1, keepdims=True)
-        p = np.exp(z)
-        p /= p.sum(axis=1, keepdims=True)
-        g = (p - onehot) * sample_w
-        w -= lr * (x.T @ g + l2 * w)
-        b -= lr * g.sum(axis=0)
-    return IntentHead(w, b, classes, scale, meta)
+    y = np.array([classes.index(c) for c in labels])
+    model = LogisticRegression(C=1.0 / (l2 * len(y)), class_weight="balanced", max_iter=2000)
+    model.fit(x, y)
+    weights, bias = model.coef_.T, model.intercept_
+    if len(classes) == 2:  # sklearn keeps one column for two classes: make it a softmax pair
+        weights = np.hstack([-weights / 2, weights / 2])
+        bias = np.array([-bias[0] / 2, bias[0] / 2])
+    return IntentHead(weights, bias, classes, scale, meta)
 
 
 def example_pairs() -> list[tuple[str, Intent]]:
