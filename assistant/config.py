@@ -92,7 +92,6 @@ class Settings(BaseSettings):
     llm_adapter_name: str = Field(
         default="shop", description="Served name of the adapter (vLLM --lora-modules NAME=...)."
     )
-    llm_max_tokens: int = Field(default=256, gt=0, description="Most new tokens per answer.")
     llm_timeout_s: float = Field(
         default=60.0, gt=0, description="Per-request LLM timeout (seconds without a response)."
     )
@@ -150,7 +149,7 @@ class Settings(BaseSettings):
             vllm_kvcache_gib=self.vllm_kvcache_gib,
             vllm_startup_timeout_s=self.vllm_startup_timeout_s,
             log_dir=self.data_dir / "logs",
-            max_tokens=self.llm_max_tokens,
+            max_tokens=self.answer_max_tokens,
             timeout_s=self.llm_timeout_s,
             max_retries=self.llm_max_retries,
         )
@@ -184,6 +183,11 @@ class Settings(BaseSettings):
     )
     max_queue: int = Field(
         default=16, ge=0, description="Chat turns waiting for a slot; more get 429."
+    )
+    max_queue_per_user: int = Field(
+        default=4,
+        ge=0,
+        description="Chat turns one user may have waiting (slots go round the users in turn).",
     )
     max_upload_mib: int = Field(
         default=512, ge=1, description="Largest file an admin may upload in the UI's Admin tab."

@@ -98,7 +98,6 @@ class EngineConfig:
     shop_name: str = "our shop"
     rules: ServiceRules = field(default_factory=ServiceRules)
     prompt_items: int = PROMPT_ITEMS
-    max_tokens: int = 160
 
 
 @dataclass

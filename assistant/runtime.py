@@ -18,22 +18,24 @@ def engine_config(settings) -> EngineConfig:
         return_window_days=settings.return_window_days,
         non_returnable_if_opened=tuple(c.lower() for c in settings.non_returnable_if_opened),
     )
-    return EngineConfig(
-        shop_name=settings.shop_name, rules=rules, max_tokens=settings.answer_max_tokens
-    )
+    return EngineConfig(shop_name=settings.shop_name, rules=rules)
 
 
 def start_llm(settings, backend: str | None = None):
-    """The LLM runtime, started. A healthy vLLM already on the configured port (e.g. the one
-    `shopassist serve` runs) is reused, connect-only, when it serves the configured model over
-    these very weights (the identity it was started with, see VLLMServer.identity); one that
-    serves anything else is refused, never silently used. Else a managed server is started.
-    Raises LLMUnavailable."""
+    """The LLM runtime, started (see `llm_runtime`). Raises LLMUnavailable."""
+    return llm_runtime(settings, backend).start()
+
+
+def llm_runtime(settings, backend: str | None = None):
+    """The LLM runtime to start (its `close()` also stops a start in progress). A healthy vLLM
+    already on the configured port (e.g. the one `shopassist serve` runs) is reused,
+    connect-only, when it serves the configured model over these very weights (the identity it
+    was started with, see VLLMServer.identity); one that serves anything else is refused, never
+    silently used. Else a managed server is started. Raises LLMUnavailable."""
     from assistant.llm import LLMRuntime, LLMUnavailable
     from assistant.llm.vllm_server import VLLMServer
 
     cfg = settings.llm_config()
-    cfg.max_tokens = settings.answer_max_tokens
     if backend:
         cfg = replace(cfg, backend=backend)
     if (
@@ -49,7 +51,7 @@ def start_llm(settings, backend: str | None = None):
             )
             raise LLMUnavailable(msg)
         cfg = replace(cfg, vllm_url=cfg.server_url)  # it serves these weights: connect only
-    return LLMRuntime(cfg).start()
+    return LLMRuntime(cfg)
 
 
 def build_engine(store, settings, llm=None, today: date | None = None) -> Engine:

@@ -13,6 +13,7 @@ import hmac
 import logging
 import math
 import time
+from collections import OrderedDict, deque
 from collections.abc import AsyncIterator
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -35,34 +36,83 @@ class QueueFull(Exception):
 
 
 class Admission:
-    """Model slots: at most `slots` turns generate at once and `max_queue` wait (no polling);
-    `retry_after` is the queue's expected wait, from a running mean of how long a turn holds
-    its slot."""
+    """Model slots with a per-user fair queue: at most `slots` turns generate at once; waiting
+    turns queue per user and a freed slot goes to the user at the head of the round, who then
+    moves to its back, so one shopper's burst waits behind everyone else's next turn instead of
+    ahead of it. At most `max_queue` turns wait in all and `per_user` per user; more get
+    QueueFull at once, with `retry_after` computed from the queue ahead of them and a running mean
+    of how long a turn holds its slot. No polling: a freed slot is handed to the next waiter."""
 
-    def __init__(self, slots: int, max_queue: int) -> None:
+    ANONYMOUS = "(anonymous)"  # the one lane of turns with no user (only `max_queue` caps it)
+
+    def __init__(self, slots: int, max_queue: int, per_user: int | None = None) -> None:
         self.slots, self.max_queue = slots, max_queue
-        self._sem = asyncio.Semaphore(slots)
-        self.waiting = 0
+        self.per_user = max_queue if per_user is None else per_user
+        self.free = slots
         self.turn_s = 2.0  # running mean of slot hold times
+        self._lanes: OrderedDict[str, deque[asyncio.Future]] = OrderedDict()  # the round, in order
 
-    def retry_after(self) -> int:
-        return max(1, math.ceil(self.turn_s * (self.waiting + 1) / self.slots))
+    @property
+    def waiting(self) -> int:
+        return sum(len(q) for q in self._lanes.values())
+
+    def retry_after(self, ahead: int) -> int:
+        """Seconds until a turn with `ahead` turns queued before it starts."""
+        return max(1, math.ceil(self.turn_s * (ahead + 1) / self.slots))
 
     @contextlib.asynccontextmanager
-    async def slot(self):
-        if self._sem.locked() and self.waiting >= self.max_queue:
-            raise QueueFull(self.retry_after())
-        self.waiting += 1
-        try:
-            await self._sem.acquire()
-        finally:
-            self.waiting -= 1
+    async def slot(self, user: str | None = None):
+        await self._acquire(user or self.ANONYMOUS)
         t0 = time.monotonic()
         try:
             yield
         finally:
-            self._sem.release()
             self.turn_s = 0.8 * self.turn_s + 0.2 * (time.monotonic() - t0)
+            self._release()
+
+    async def _acquire(self, lane: str) -> None:
+        if self.free > 0 and not self._lanes:
+            self.free -= 1
+            return
+        mine = len(self._lanes.get(lane, ())) if lane != self.ANONYMOUS else 0  # no user: no cap
+        if self.waiting >= self.max_queue or mine >= self.per_user:
+            raise QueueFull(self.retry_after(self._ahead(lane)))
+        turn = asyncio.get_running_loop().create_future()
+        self._lanes.setdefault(lane, deque()).append(turn)
+        try:
+            await turn  # resolved by `_release`, which hands this turn the freed slot
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():  # handed a slot as it was cancelled
+                self._release()
+            else:
+                self._drop(lane, turn)
+            raise
+
+    def _ahead(self, lane: str) -> int:
+        """Turns that would start before one more turn of `lane`: in each lane, as many turns as
+        this lane would have queued with it (the round serves one per lane in turn)."""
+        rounds = len(self._lanes.get(lane, ())) + 1
+        return sum(min(len(q), rounds) for q in self._lanes.values())
+
+    def _release(self) -> None:
+        while self._lanes:
+            lane, queue = next(iter(self._lanes.items()))
+            turn = queue.popleft()
+            if queue:
+                self._lanes.move_to_end(lane)  # its next turn waits for everyone else's
+            else:
+                del self._lanes[lane]
+            if not turn.done():
+                turn.set_result(None)
+                return
+        self.free += 1
+
+    def _drop(self, lane: str, turn: asyncio.Future) -> None:
+        queue = self._lanes.get(lane)
+        if queue is not None and turn in queue:
+            queue.remove(turn)
+            if not queue:
+                del self._lanes[lane]
 
 
 class TurnStream:
@@ -132,8 +182,22 @@ class Service:
         self._key_digests = [(hashlib.sha256(k.encode()).digest(), p) for k, p in self.keys.items()]
         self.metrics = Metrics()
         self.started = time.time()
-        self.admission = Admission(settings.model_concurrency, settings.max_queue)
+        self.admission = Admission(
+            settings.model_concurrency, settings.max_queue, settings.max_queue_per_user
+        )
         self.logins = Logins()
+        self.starting: dict | None = None  # {"step", "since"} while the LLM engine starts
+
+    def set_starting(self, step: str) -> None:
+        """The LLM engine is starting in the background (answers come from templates till then)."""
+        since = self.starting["since"] if self.starting else time.time()
+        self.starting = {"step": step, "since": since}
+
+    def attach_llm(self, runtime) -> None:
+        """The engine has started (None: it could not; answers stay template answers)."""
+        self.runtime = runtime
+        self.engine.llm = runtime
+        self.starting = None
 
     @property
     def auth_enabled(self) -> bool:
@@ -167,10 +231,11 @@ class Service:
             raise ValueError(describe_errors(exc)) from None
 
     @contextlib.asynccontextmanager
-    async def model_slot(self):
-        """A model slot from the bounded queue; QueueFull (with its Retry-After) when full."""
+    async def model_slot(self, lane: str | None = None):
+        """A model slot from the fair queue (`lane`: whose turn; None: anonymous); QueueFull
+        (with its Retry-After) when the queue, or this lane's share of it, is full."""
         try:
-            async with self.admission.slot():
+            async with self.admission.slot(lane):
                 yield
         except QueueFull:
             self.metrics.queue_rejects.inc()
@@ -179,7 +244,7 @@ class Service:
     async def turn(self, messages: list[dict], user: str | None, agent: bool = False,
                    conversation: str | None = None, message_id: str | None = None):  # fmt: skip
         """One whole answer (a TurnResult, logged under `message_id`), in a model slot."""
-        async with self.model_slot():
+        async with self.model_slot(user):
             result = await run_in_threadpool(
                 self.engine.answer, messages, user, agent, conversation
             )
@@ -191,7 +256,7 @@ class Service:
                           message_id: str | None = None) -> TurnStream:  # fmt: skip
         """Wait for a model slot (QueueFull now, before any byte is sent), then the turn's
         pieces: text, and last the TurnResult (logged under `message_id`)."""
-        slot = self.model_slot()
+        slot = self.model_slot(user)
         await slot.__aenter__()
         gen = self.engine.stream(messages, user, agent, conversation)
         return TurnStream(slot, gen, self, (message_id or new_message_id(), messages, user, agent))
@@ -209,7 +274,7 @@ class Service:
 
     async def draft(self, ticket_text: str, customer_id: str) -> dict:
         """An agent's drafted reply, in a model slot."""
-        async with self.model_slot():
+        async with self.model_slot(f"draft for {customer_id}"):
             return await run_in_threadpool(self.engine.draft_reply, ticket_text, customer_id)
 
     def observe(self, result) -> None:
@@ -287,6 +352,10 @@ class Service:
 
     def engine_state(self) -> dict:
         """What /healthz reports about the LLM engine."""
+        if self.starting is not None:
+            return {"llm": "starting", "step": self.starting["step"],
+                    "elapsed_s": round(time.time() - self.starting["since"], 1),
+                    "mode": "degraded (template answers) until the engine is ready"}  # fmt: skip
         if self.runtime is None:
             return {"llm": "unavailable", "mode": "degraded (template answers)"}
         healthy = self.runtime.is_healthy()
@@ -294,14 +363,15 @@ class Service:
 
     def health(self) -> tuple[int, dict]:
         """(HTTP status, body) of /healthz: 200 ok; 200 degraded when no LLM is configured
-        (template answers); 503 while a configured LLM engine is down (restarting).
+        (template answers); 503 "starting" while the LLM engine starts (answers are template
+        answers till then) and 503 "down" while a configured LLM engine is down (restarting).
         `chroma_folder` identifies an embedded Chroma folder (a hash of device and inode), so a CLI on the same
         machine can tell whether this process holds its store (it then writes through here)."""
         from retrieval.folder import chroma_folder_id
 
         engine = self.engine_state()
-        status = {"ok": "ok", "down": "down"}.get(engine["llm"], "degraded")
+        status = {"ok": "ok", "down": "down", "starting": "starting"}.get(engine["llm"], "degraded")
         folder = chroma_folder_id(self.store.config.chroma_mode, self.store.config.data_dir)
         body = {"status": status, "products": len(self.store.index), "engine": engine,
                 "auth": self.auth_enabled, "chroma_folder": folder}  # fmt: skip
-        return (503 if status == "down" else 200), body
+        return (503 if status in ("down", "starting") else 200), body

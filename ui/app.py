@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import html
 import os
+import time
 import uuid
 
 import gradio as gr
@@ -122,8 +123,22 @@ def build_ui(service: Service) -> gr.Blocks:
         login = service.logins.get(request.cookies.get(COOKIE) if request else None)
         return login.display if login else "unknown"
 
+    def warming_up():
+        """The banner while the LLM engine starts; the timer stops once it is ready."""
+        state = service.starting
+        if state is None:
+            return gr.update(value="", visible=False), gr.Timer(active=False)
+        waited = time.time() - state["since"]
+        note = (f"**Warming up** ({state['step']}, {waited:.0f} s so far): answers come from "
+                "templates, with the same facts, until the model is ready.")  # fmt: skip
+        return gr.update(value=note, visible=True), gr.Timer(active=True)
+
     with gr.Blocks(title="ShopAssist", delete_cache=(3600, 3600)) as ui:
         gr.Markdown("## ShopAssist")
+        warming = gr.Markdown(visible=False, elem_id="sa-warming")
+        warming_timer = gr.Timer(3.0)
+        warming_timer.tick(warming_up, None, [warming, warming_timer], queue=False)
+        ui.load(warming_up, None, [warming, warming_timer], queue=False)
         with gr.Tab("Shop"):
             user = gr.Dropdown(
                 DEMO_USERS,

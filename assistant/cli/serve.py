@@ -9,6 +9,7 @@ import threading
 import typer
 
 from assistant.cli.common import emit_json, open_store_or_exit, settings
+from assistant.cli.engine_start import BackgroundEngine
 from assistant.cli.remote import KeyOpt, LocalOpt, ServerOpt, find_server
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -17,25 +18,6 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 def register(app: typer.Typer) -> None:
     app.command()(serve)
     app.command("forget-user")(forget_user)
-
-
-def _start_llm(cfg, backend: str | None):
-    """vLLM (managed or remote); if it can't start, the transformers fallback; else degraded."""
-    from assistant.llm import LLMUnavailable
-    from assistant.runtime import start_llm
-
-    try:
-        return start_llm(cfg, backend)
-    except LLMUnavailable as exc:
-        typer.echo(f"warning: the LLM engine did not start: {exc}", err=True)
-    if (backend or cfg.llm_backend) == "vllm" and not cfg.vllm_url:
-        typer.echo("warning: falling back to the in-process transformers backend", err=True)
-        try:
-            return start_llm(cfg, "transformers")
-        except Exception as exc:  # noqa: BLE001 - any load failure leaves template answers
-            typer.echo(f"warning: transformers fallback failed too: {exc}", err=True)
-    typer.echo("warning: no LLM; answers come from templates and are marked degraded", err=True)
-    return None
 
 
 def serve(
@@ -72,26 +54,27 @@ def serve(
     logging.basicConfig(  # plain log lines (before any library installs its own handler)
         level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    runtime = None
+    engine = None
     try:
         store = open_store_or_exit()
         if len(store.index) == 0:
             typer.echo("first run: preparing the demo store…", err=True)
             prepare_demo(store, progress=True)
-        typer.echo("preparing the model and starting the LLM engine…", err=True)
-        runtime = _start_llm(cfg, backend)
-        service = Service(cfg, store, runtime)
+        service = Service(cfg, store, None)
+        typer.echo("preparing the model and starting the LLM engine in the background…", err=True)
+        engine = BackgroundEngine(cfg, backend, service).start()
         threading.Thread(
             target=service.engine.chinese.warm, name="warm-chinese", daemon=True
         ).start()
         app = create_app(service)
         mount_ui(app, service)
-        typer.echo(f"ShopAssist on http://{host}:{port}/  (API: /v1, health: /healthz)", err=True)
+        typer.echo(f"ShopAssist on http://{host}:{port}/  (API: /v1, health: /healthz; template "
+                   "answers until the LLM engine is ready)", err=True)  # fmt: skip
         uvicorn.run(app, host=host, port=port, log_level="warning")
     finally:
-        if runtime is not None:
+        if engine is not None:
             typer.echo("stopping the LLM engine…", err=True)
-            runtime.close()
+            engine.close()
 
 
 def _exit_cleanly_on_sigterm() -> None:

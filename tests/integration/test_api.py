@@ -137,6 +137,38 @@ def test_queue_full_gets_429_with_retry_after(demo_store):
         assert call(url + "/v1/chat/completions", "POST", body)[0] == 200  # the slot came back
 
 
+def test_one_users_burst_is_refused_past_its_share_while_others_get_in(demo_store):
+    store, _ = demo_store
+
+    class SlowLLM:
+        def stream(self, messages):
+            time.sleep(2)
+            yield "[P1] is nice."
+
+    settings = {"model_concurrency": 1, "max_queue": 4, "max_queue_per_user": 1}
+    with live_server(store, SlowLLM(), **settings) as (url, _):
+        chat = url + "/v1/chat/completions"
+
+        def ask(user: str, out: list) -> None:
+            body = {"model": "shopassist", "user": user,
+                    "messages": [{"role": "user", "content": "mugs"}]}  # fmt: skip
+            out.append(call(chat, "POST", body))
+
+        got: dict[str, list] = {"running": [], "waiting": [], "over": [], "other": []}
+        threads = []
+        for name, user in (("running", "u001"), ("waiting", "u001"), ("over", "u001"),
+                           ("other", "u002")):  # fmt: skip
+            threads.append(threading.Thread(target=ask, args=(user, got[name])))
+            threads[-1].start()
+            time.sleep(0.5)
+        for t in threads:
+            t.join()
+    status, err, headers = got["over"][0]
+    assert status == 429 and "retry after" in err["error"]["message"], err
+    assert int(headers["retry-after"]) >= 2  # two turns ahead of it: the one running, one waiting
+    assert [got[k][0][0] for k in ("running", "waiting", "other")] == [200, 200, 200]
+
+
 def test_forgetting_a_user_removes_their_events_and_history(keyed_server):
     url, service = keyed_server
     pid = service.store.index.live_ids()[0]

