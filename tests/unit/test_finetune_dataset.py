@@ -10,19 +10,16 @@ import pytest
 
 from assistant.facts import NothingFound, OrderStatus, ReturnVerdict, Superlative
 from assistant.prompts import Evidence, shopper_messages
-from finetune.dataset import (
-    bitext_opener,
-    dedupe,
+from finetune.bitext import bitext_opener, fill_placeholders
+from finetune.dataset import dedupe, scrub, split_by_user
+from finetune.evaluate import parse_prompt, score, summarize
+from finetune.targets import (
     facts_target,
-    fill_placeholders,
     item_target,
     policy_target,
-    scrub,
-    split_by_user,
     target_is_clean,
     write_target,
 )
-from finetune.evaluate import parse_prompt, score, summarize
 from retrieval.index import Filters
 
 
