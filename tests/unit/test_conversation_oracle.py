@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from assistant.evaluation.conversations import oracle, oracle_basket
+from assistant.evaluation.conversations import (
+    oracle,
+    oracle_basket,
+    oracle_facts,
+    oracle_misses,
+    oracle_reading,
+    oracle_store,
+)
 from assistant.evaluation.conversations.oracle import check_case
 
 from .stdlib_only import engine_imports
@@ -17,9 +24,20 @@ CASES = Path(oracle.__file__).with_name("cases.jsonl")
 TODAY = date(2026, 11, 1)
 
 
-@pytest.mark.parametrize("module", [oracle, oracle_basket])
+ORACLE = [oracle, oracle_reading, oracle_store, oracle_facts, oracle_misses, oracle_basket]
+
+
+@pytest.mark.parametrize("module", ORACLE)
 def test_oracle_imports_nothing_from_the_engine(module):
-    assert not engine_imports(module, {oracle.__name__})  # the basket oracle uses the oracle's
+    # the oracle's modules use one another's names, nothing else of the project's
+    assert not engine_imports(module, {m.__name__ for m in ORACLE})
+
+
+def test_every_oracle_module_is_checked():
+    here = Path(oracle.__file__).parent
+    assert {p.stem for p in here.glob("oracle*.py")} == {
+        m.__name__.rsplit(".", 1)[1] for m in ORACLE
+    }
 
 
 def test_committed_cases_have_the_documented_shape():
