@@ -206,7 +206,7 @@ def fit(encoder, rows: list[tuple[str, list[str]]], c: float = 2.0) -> TaggerHea
 
 def demo_product_phrases() -> list[str]:
     """Category names and product nouns of the generated demo catalog (training data only)."""
-    from retrieval.demo_catalog import BRANDS, SUBCATS
+    from retrieval.demo import BRANDS, SUBCATS
 
     names = [n.lower() for n in SUBCATS]
     nouns = [spec["noun"] for spec in SUBCATS.values() if spec.get("noun")]

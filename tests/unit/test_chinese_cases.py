@@ -10,7 +10,7 @@ from pathlib import Path
 from assistant.evaluation.conversations.run import CASES, CASES_ZH, load_cases
 from assistant.turn.chinese import is_chinese
 from assistant.turn.lexicon import Glossary
-from retrieval.demo_catalog import SUBCATS
+from retrieval.demo import SUBCATS
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.demo import DEFAULT_NOW, POLICY_FACTS, generate_demo
-from retrieval.demo_catalog import COMPLEMENTS, money
+from retrieval.demo import COMPLEMENTS, DEFAULT_NOW, POLICY_FACTS, generate_demo, money
 
 FILES = ["products.csv", "events.csv", "orders.csv"]
 POLICIES = ["returns.md", "shipping.md", "warranty.md", "payment.md"]
