@@ -39,6 +39,7 @@ from assistant.protocol import (
     describe_errors,
     error_body,
 )
+from assistant.responses import ChatCompletion
 from assistant.service import QueueFull, Service
 from assistant.support import add_feedback as store_feedback
 
@@ -126,7 +127,11 @@ def create_app(service: Service) -> FastAPI:
             _fail(403, f"this needs an {' or '.join(roles)} key", "permission_error", "forbidden")
 
     # --- chat ------------------------------------------------------------------------------
-    @app.post("/v1/chat/completions")
+    @app.post(
+        "/v1/chat/completions",
+        responses={200: {"model": ChatCompletion, "description": "The answer (or an SSE stream "
+                         "of ChatCompletionChunk events when `stream` is true)"}},
+    )  # fmt: skip
     async def chat(request: Request, who: Principal = Depends(caller)):
         raw = await request.body()  # the guard has counted it
         try:

@@ -17,6 +17,16 @@ import uuid
 from typing import Any
 
 from assistant.protocol import error_body
+from assistant.responses import (
+    AssistantMessage,
+    ChatCompletion,
+    ChatCompletionChunk,
+    Choice,
+    ChunkChoice,
+    Delta,
+    TurnExtras,
+    Usage,
+)
 
 log = logging.getLogger(__name__)
 _WORD = re.compile(r"\S+")
@@ -26,10 +36,10 @@ def words(text: str) -> int:
     return sum(1 for _ in _WORD.finditer(text))
 
 
-def usage(prompt_words: int, text: str) -> dict:
+def usage(prompt_words: int, text: str) -> Usage:
     done = words(text)
-    return {"prompt_tokens": prompt_words, "completion_tokens": done,
-            "total_tokens": prompt_words + done}  # fmt: skip
+    return Usage(prompt_tokens=prompt_words, completion_tokens=done,
+                 total_tokens=prompt_words + done)  # fmt: skip
 
 
 class Cut:
@@ -67,10 +77,10 @@ class Cut:
         return self.text[: self.sent]
 
 
-def extras(result) -> dict:
+def extras(result) -> TurnExtras:
     doc = result.to_json()
     doc.pop("answer")
-    return doc
+    return TurnExtras.model_validate(doc)
 
 
 def content(result, answer: str, json_mode: bool) -> str:
@@ -84,29 +94,23 @@ def content(result, answer: str, json_mode: bool) -> str:
 def completion(cid: str, created: int, model: str, result, cut: Cut, prompt_words: int,
                json_mode: bool = False) -> dict:  # fmt: skip
     cut.feed(result.answer, last=True)
-    return {
-        "id": cid,
-        "object": "chat.completion",
-        "created": created,
-        "model": model,
-        "choices": [
-            {
-                "index": 0,
-                "message": {"role": "assistant", "content": content(result, cut.answer, json_mode)},
-                "finish_reason": cut.finish,
-            }
-        ],
-        "usage": usage(prompt_words, cut.answer),
-        "shopassist": extras(result),
-    }
+    message = AssistantMessage(content=content(result, cut.answer, json_mode))
+    return ChatCompletion(
+        id=cid,
+        created=created,
+        model=model,
+        choices=[Choice(message=message, finish_reason=cut.finish)],
+        usage=usage(prompt_words, cut.answer),
+        shopassist=extras(result),
+    ).model_dump()
 
 
 def chunk(cid: str, created: int, model: str, delta: dict | None, finish: str | None = None,
           **extra: Any) -> str:  # fmt: skip
-    choices = [] if delta is None else [{"index": 0, "delta": delta, "finish_reason": finish}]
-    body = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": model,
-            "choices": choices, **extra}  # fmt: skip
-    return json.dumps(body, ensure_ascii=False)
+    """One stream event's JSON (`extra`: `usage` and/or `shopassist`)."""
+    choices = [] if delta is None else [ChunkChoice(delta=Delta(**delta), finish_reason=finish)]
+    body = ChatCompletionChunk(id=cid, created=created, model=model, choices=choices, **extra)
+    return body.wire()
 
 
 async def sse(pieces, cid, created, model, cut: Cut, prompt_words: int, json_mode: bool = False,
