@@ -1,4 +1,8 @@
-"""`shopassist ask` and `shopassist chat`: the assistant in the terminal."""
+"""`shopassist ask` and `shopassist chat`: the assistant in the terminal.
+
+When `shopassist serve` runs on this data dir (found as the write commands find it, or named with
+`--server`), both ask it over HTTP: no second store, embedder or LLM engine to start, the answer in
+about a second. Otherwise (`--local`, or no server) they build an engine here."""
 
 from __future__ import annotations
 
@@ -7,7 +11,18 @@ import sys
 import typer
 
 from assistant.cli.common import emit_json, fail, open_store_or_exit, settings
+from assistant.cli.remote import KEY_ENV, ServerError, find_server
 
+ServerOpt = typer.Option(
+    None,
+    "--server",
+    help="Ask the ShopAssist server at this URL. Default: the server on SHOPASSIST_SERVE_HOST/PORT "
+    "when it holds this data dir's Chroma folder, else an engine here.",
+)
+LocalOpt = typer.Option(False, "--local", help="Answer here, without looking for a server.")
+KeyOpt = typer.Option(
+    None, "--key", envvar=KEY_ENV, help="API key for a server with SHOPASSIST_API_KEYS."
+)
 BACKEND_HELP = "LLM backend: vllm (default; reuses a running managed server), transformers, or none (templates)."
 
 
@@ -44,30 +59,64 @@ def ask(
     ),
     backend: str = typer.Option(None, "--backend", help=BACKEND_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
+    server: str = ServerOpt,
+    local: bool = LocalOpt,
+    key: str = KeyOpt,
 ) -> None:
     """One grounded answer: intent, constraints, cards, citations, timings."""
-    engine, runtime = _engine(backend)
-    try:
-        result = engine.answer([{"role": "user", "content": message}], user)
-    finally:
-        if runtime is not None:
-            runtime.close()
+    turn = [{"role": "user", "content": message}]
+    remote = _server(backend, server, local, key)
+    if remote is not None:
+        doc = _ask_server(remote, turn, user)
+    else:
+        engine, runtime = _engine(backend)
+        try:
+            doc = engine.answer(turn, user).to_json()
+        finally:
+            if runtime is not None:
+                runtime.close()
     if as_json:
-        emit_json(result.to_json())
+        emit_json(doc)
         return
-    typer.echo(result.answer)
-    flags = [f"intent {result.intent}"] + (["degraded"] if result.degraded else [])
-    typer.echo(f"\n[{', '.join(flags)}; {result.timings.get('total', 0):.2f} s]", err=True)
+    typer.echo(doc["answer"])
+    flags = [f"intent {doc['intent']}"] + (["degraded"] if doc["degraded"] else [])
+    flags += [f"via {doc['via']}"] if "via" in doc else []
+    typer.echo(f"\n[{', '.join(flags)}; {doc['timings'].get('total', 0):.2f} s]", err=True)
+
+
+def _server(backend: str | None, server: str | None, local: bool, key: str | None):
+    """The running server to ask, or None to answer here (a backend named means here)."""
+    if backend and not server:
+        return None
+    return find_server(server, local, key)
+
+
+def _ask_server(remote, messages: list[dict], user: str | None) -> dict:
+    """The `ask --json` document for the conversation, from the server's chat route."""
+    import json
+
+    body = {"model": "shopassist", "messages": messages, "response_format": {"type": "json_object"}}
+    if user:
+        body["user"] = user
+    try:
+        reply = remote.call("POST", "/v1/chat/completions", body)
+    except ServerError as exc:
+        fail(str(exc))
+    return {**json.loads(reply["choices"][0]["message"]["content"]), "via": remote.url}
 
 
 def chat(
     user: str = typer.Option(None, "--user", help="The shopper's user id."),
     backend: str = typer.Option(None, "--backend", help=BACKEND_HELP),
+    server: str = ServerOpt,
+    local: bool = LocalOpt,
+    key: str = KeyOpt,
 ) -> None:
     """A multi-turn conversation in the terminal (empty line or Ctrl-D to quit)."""
-    from assistant.engine import TurnResult
-
-    engine, runtime = _engine(backend)
+    remote = _server(backend, server, local, key)
+    if remote is not None:
+        typer.echo(f"(asking the server at {remote.url})", err=True)
+    engine, runtime = _engine(backend) if remote is None else (None, None)
     messages: list[dict] = []
     try:
         while True:
@@ -79,16 +128,30 @@ def chat(
                 break
             messages.append({"role": "user", "content": line})
             sys.stdout.write("assistant> ")
-            answer = ""
-            for piece in engine.stream(messages, user):
-                if isinstance(piece, TurnResult):
-                    answer = piece.answer
-                    if piece.degraded:
-                        sys.stdout.write("(degraded: the model did not answer)\n")
-                else:
-                    sys.stdout.write(piece)
-                    sys.stdout.flush()
+            answer = _say(engine, remote, messages, user)
             messages.append({"role": "assistant", "content": answer})
     finally:
         if runtime is not None:
             runtime.close()
+
+
+def _say(engine, remote, messages: list[dict], user: str | None) -> str:
+    """Write one answer as it comes (the server's whole, at once); return its text."""
+    from assistant.engine import TurnResult
+
+    if remote is not None:
+        doc = _ask_server(remote, messages, user)
+        sys.stdout.write(doc["answer"] + "\n")
+        if doc["degraded"]:
+            sys.stdout.write("(degraded: the model did not answer)\n")
+        return doc["answer"]
+    answer = ""
+    for piece in engine.stream(messages, user):
+        if isinstance(piece, TurnResult):
+            answer = piece.answer
+            if piece.degraded:
+                sys.stdout.write("(degraded: the model did not answer)\n")
+        else:
+            sys.stdout.write(piece)
+            sys.stdout.flush()
+    return answer

@@ -193,3 +193,32 @@ def test_the_bulk_events_route_is_for_admins_and_checks_its_body(small_store):
         assert (again["inserted"], again["unchanged"]) == (0, 1)
         ids = call(f"{url}/v1/admin/products/ids", key="admin-key")[1]
         assert sorted(ids["ids"]) == ["p1", "p2", "p3"] and ids["count"] == 3
+
+
+def test_ask_and_chat_ask_the_running_server(small_store, tmp_path):
+    here = small_store.config.data_dir  # the server holds this data dir's store
+    with live_server(small_store, None) as (url, service):
+        port = url.rsplit(":", 1)[1]
+        doc = ok_json(cli(here, "ask", "a kettle under £40", "--user", "u001", "--json",
+                          SHOPASSIST_SERVE_PORT=port))  # fmt: skip
+        assert doc["via"] == url and [c["product_id"] for c in doc["cards"]] == ["p1"]
+        assert doc["message_id"].startswith("chatcmpl-") and "Blue Ceramic Kettle" in doc["answer"]
+        with service.store.engine.connect() as conn:  # the server answered, and logged it
+            from sqlalchemy import text
+
+            logged = conn.execute(text("SELECT user_id FROM answer_log WHERE message_id = :m"),
+                                  {"m": doc["message_id"]}).scalar_one()  # fmt: skip
+        assert logged == "u001"
+        talk = subprocess.run(
+            [sys.executable, "-m", "assistant.cli", "chat", "--server", url],
+            input="a kettle under £40\nis it in stock?\n\n", capture_output=True, text=True,
+            timeout=300, env={**os.environ, "SHOPASSIST_DATA_DIR": str(tmp_path / "elsewhere"),
+                              "HF_HUB_OFFLINE": "1"},
+        )  # fmt: skip
+        assert talk.returncode == 0, talk.stderr
+        assert f"asking the server at {url}" in talk.stderr
+        assert talk.stdout.count("assistant> ") == 2 and "Blue Ceramic Kettle" in talk.stdout
+    local = ok_json(
+        cli(here, "ask", "a kettle under £40", "--json", "--local", "--backend", "none")
+    )
+    assert "via" not in local and [c["product_id"] for c in local["cards"]] == ["p1"]
