@@ -118,15 +118,20 @@ def test_bad_requests_get_4xx_that_say_why(keyed_server):
         assert set(body["error"]) == {"message", "type", "code"}
 
 
+class SlowLLM:
+    """A model that takes `seconds` per answer (the queue tests hold slots with it)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def stream(self, messages):
+        time.sleep(self.seconds)
+        yield "[P1] is nice."
+
+
 def test_queue_full_gets_429_with_retry_after(demo_store):
     store, _ = demo_store
-
-    class SlowLLM:
-        def stream(self, messages):
-            time.sleep(3)
-            yield "[P1] is nice."
-
-    with live_server(store, SlowLLM(), model_concurrency=1, max_queue=0) as (url, _):
+    with live_server(store, SlowLLM(3), model_concurrency=1, max_queue=0) as (url, _):
         body = {"model": "shopassist", "messages": [{"role": "user", "content": "mugs"}]}
         first = threading.Thread(target=call, args=(url + "/v1/chat/completions", "POST", body))
         first.start()
@@ -139,14 +144,8 @@ def test_queue_full_gets_429_with_retry_after(demo_store):
 
 def test_one_users_burst_is_refused_past_its_share_while_others_get_in(demo_store):
     store, _ = demo_store
-
-    class SlowLLM:
-        def stream(self, messages):
-            time.sleep(2)
-            yield "[P1] is nice."
-
     settings = {"model_concurrency": 1, "max_queue": 4, "max_queue_per_user": 1}
-    with live_server(store, SlowLLM(), **settings) as (url, _):
+    with live_server(store, SlowLLM(2), **settings) as (url, _):
         chat = url + "/v1/chat/completions"
 
         def ask(user: str, out: list) -> None:
