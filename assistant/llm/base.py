@@ -98,7 +98,8 @@ class LLMRuntime:
 
             check_adapter(self.config.adapter)
         if self.config.backend == "vllm":
-            from assistant.llm.vllm_server import VLLMServer, VLLMStartError
+            from assistant.llm.vllm_server import VLLMServer
+            from assistant.llm.vllm_supervisor import VLLMStartError
 
             self.server = VLLMServer.from_config(self.config)
             try:

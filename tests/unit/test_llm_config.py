@@ -15,7 +15,8 @@ import pytest
 from assistant.config import Settings
 from assistant.llm import LLMConfig, LLMUnavailable, generate, make_chat_model, stream
 from assistant.llm import weights as weights_mod
-from assistant.llm.vllm_server import VLLMServer, VLLMStartError, free_port
+from assistant.llm.vllm_server import VLLMServer, free_port
+from assistant.llm.vllm_supervisor import VLLMStartError
 
 
 def _settings(tmp_path: Path, **kw) -> Settings:

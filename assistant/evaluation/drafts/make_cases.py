@@ -20,12 +20,9 @@ from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
 
-from assistant.evaluation.conversations.make_cases import (
-    load_demo,
-    read_csv,
-    with_order,
-    write_cases,
-)
+from assistant.evaluation.conversations.case_data import load_demo, read_csv
+from assistant.evaluation.conversations.case_wording import with_order
+from assistant.evaluation.conversations.make_cases import write_cases
 
 HERE = Path(__file__).resolve().parent
 PAIRS_CSV = HERE.parents[3] / "shared" / "data" / "bitext_support" / "pairs.csv"
