@@ -119,7 +119,7 @@ async def sse(pieces, cid, created, model, cut: Cut, prompt_words: int, json_mod
     a last chunk with the extras, then (`stream_options.include_usage`) a usage chunk with no
     choices, and [DONE]. A turn that fails midway ends with an OpenAI error event (then [DONE]),
     never a cut stream."""
-    from assistant.engine import TurnResult
+    from assistant.engine_result import TurnResult
 
     def say(text: str) -> dict:
         return {"data": chunk(cid, created, model, {"content": text})}

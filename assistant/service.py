@@ -128,7 +128,7 @@ class TurnStream:
         return self._run()
 
     async def _run(self) -> AsyncIterator:
-        from assistant.engine import TurnResult
+        from assistant.engine_result import TurnResult
 
         try:
             async for piece in iterate_in_threadpool(self._gen):

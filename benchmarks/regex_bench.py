@@ -51,7 +51,7 @@ OLD = {
 
 
 def parsers() -> dict:
-    from assistant.conversation import order_ids
+    from assistant.conversation_refs import order_ids
     from assistant.decide import superlatives
     from assistant.grounding import Grounder
     from assistant.intents import IntentClassifier, rule_intent

@@ -45,7 +45,8 @@ def main() -> None:
     ap.add_argument("--adapter", type=Path, help="Merge this adapter instead of the shipped one.")
     args = ap.parse_args()
 
-    from assistant.engine import Engine, TurnResult
+    from assistant.engine import Engine
+    from assistant.engine_result import TurnResult
     from assistant.llm import LLMConfig, LLMRuntime
     from assistant.llm.vllm_server import free_port
     from assistant.llm.weights import ensure_base_model, ensure_finetuned_model

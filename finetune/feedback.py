@@ -44,7 +44,7 @@ def feedback_rows(store, engine) -> tuple[list[dict], dict]:
 
 def tag_form(text: str, ev) -> str:
     """Shown text back in the prompt's form: an item as it is shown ("Title (£15.00) [P00466]",
-    "Title [P00466]", "[P00466]"; see `Grounder._render`) becomes its tag "[P2]", a policy
+    "Title [P00466]", "[P00466]"; see `Grounder.render`) becomes its tag "[P2]", a policy
     citation "[returns.md › Return window]" its "[S1]"; lines joined into one paragraph."""
     text = " ".join(line.strip() for line in text.splitlines() if line.strip())
     for n, item in enumerate(ev.items, 1):

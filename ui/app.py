@@ -17,7 +17,7 @@ import uuid
 
 import gradio as gr
 
-from assistant.engine import TurnResult
+from assistant.engine_result import TurnResult
 from assistant.logins import COOKIE
 from assistant.principals import LOCAL, Principal
 from assistant.prompts import price_text

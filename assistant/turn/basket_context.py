@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from assistant.conversation import message_text, ordinals, referenced_products, shown_items
+from assistant.conversation_refs import message_text, ordinals, referenced_products, shown_items
 from assistant.turn.basket_act import BasketAsk
 from retrieval import textre
 

@@ -12,13 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from assistant.conversation import (
-    ConversationState,
-    derive_state,
-    message_text,
-    order_ids,
-    shown_items,
-)
+from assistant.conversation import derive_state
+from assistant.conversation_refs import message_text, order_ids, shown_items
+from assistant.conversation_state import ConversationState
 from assistant.intents import SHOPPING, Intent, IntentResult, rule_intent
 from assistant.turn.basket_act import BasketAsk, read_acts
 from assistant.turn.basket_context import (

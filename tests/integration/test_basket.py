@@ -11,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from assistant.conversation import shown_items
+from assistant.conversation_refs import shown_items
 from assistant.llm import LLMConfig, LLMRuntime
 from assistant.prompts import price_text
 

@@ -8,7 +8,7 @@ import json
 import pytest
 from pydantic import ValidationError
 
-from assistant.engine import TurnResult
+from assistant.engine_result import TurnResult
 from assistant.openai_format import Cut, chunk, completion, extras, usage
 
 RESULT = TurnResult(answer="Mugs: [P00001] at £5.00.", intent="search", constraints={},

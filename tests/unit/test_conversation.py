@@ -6,13 +6,8 @@ import json
 
 import pytest
 
-from assistant.conversation import (
-    derive_state,
-    order_ids,
-    ordinals,
-    referenced_products,
-    shown_items,
-)
+from assistant.conversation import derive_state
+from assistant.conversation_refs import order_ids, ordinals, referenced_products, shown_items
 from assistant.intents import Intent, IntentClassifier, IntentResult
 from retrieval.query import Vocabulary
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.conversation import order_ids
+from assistant.conversation_refs import order_ids
 from assistant.decide import superlatives
 from assistant.grounding import Grounder
 from assistant.intents import Intent, IntentClassifier, rule_intent
