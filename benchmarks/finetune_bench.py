@@ -31,6 +31,8 @@ def parse() -> argparse.Namespace:
     p.add_argument("--batch-size", type=int, default=4)
     p.add_argument("--grad-accum", type=int, default=2, help="Micro-batches per optimizer step.")
     p.add_argument("--lr", type=float, default=3e-4)
+    p.add_argument("--lora-r", type=int, default=8, help="LoRA rank (8: the shipped adapter).")
+    p.add_argument("--lora-alpha", type=int, default=16)
     p.add_argument("--autocast", default="auto", help="bf16 autocast on CPU: auto/true/false.")
     p.add_argument("--threads", type=int, default=0, help="torch threads (0: all cores).")
     p.add_argument("--reuse-data", action="store_true", help="Keep --out/data if it exists.")
@@ -54,11 +56,11 @@ def steps_for(train_file: Path, min_tokens: int, batch_size: int, max_length: in
     """Optimizer steps that cover at least min_tokens (mean example length × batch)."""
     from transformers import AutoTokenizer
 
-    from finetune.train import TrainConfig, encode, resolve_base
+    from finetune.train import TrainConfig, resolve_base, token_length
 
     tok = AutoTokenizer.from_pretrained(resolve_base(TrainConfig()))
     rows = [json.loads(line) for line in train_file.read_text().splitlines() if line.strip()]
-    lengths = [len(e["input_ids"]) for r in rows if (e := encode(tok, r["messages"], max_length))]
+    lengths = [n for r in rows if (n := token_length(tok, r["messages"])) <= max_length]
     mean = sum(lengths) / len(lengths)
     return math.ceil(min_tokens / (mean * batch_size) * 1.03)
 
@@ -90,6 +92,7 @@ def main() -> None:
                           output_dir=str(args.out / "run"), batch_size=args.batch_size,
                           grad_accum=args.grad_accum, autocast=args.autocast,
                           learning_rate=args.lr, max_steps=steps, threads=args.threads,
+                          lora_r=args.lora_r, lora_alpha=args.lora_alpha,
                           resume=False, save_every=0)  # fmt: skip
         shutil.rmtree(cfg.output_dir, ignore_errors=True)
         summary = train(cfg)

@@ -156,16 +156,6 @@ def test_train_config_reads_yaml_and_overrides(tmp_path):
         load_config(path, ["batch_size"])
 
 
-def test_batches_cover_every_example_once_per_epoch():
-    from finetune.train import batch_order
-
-    examples = [{"input_ids": [0] * (i % 13 + 1)} for i in range(50)]
-    batches = batch_order(examples, 4, seed=0, epoch=0)
-    assert sorted(i for b in batches for i in b) == list(range(50))
-    assert batches == batch_order(examples, 4, seed=0, epoch=0)  # seeded
-    assert batches != batch_order(examples, 4, seed=0, epoch=1)
-
-
 def test_vllm_commands_use_the_recorded_base_and_adapter(tmp_path):
     from finetune.export import vllm_commands
 
