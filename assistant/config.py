@@ -204,7 +204,7 @@ class Settings(BaseSettings):
     @field_validator("api_keys")
     @classmethod
     def _keys_parse(cls, v: str) -> str:
-        from assistant.principals import parse_keys
+        from assistant.server.principals import parse_keys
 
         parse_keys(v)  # a malformed entry is named by position, never echoed (keys are secrets)
         return v
@@ -232,9 +232,9 @@ class Settings(BaseSettings):
         """The events/orders database URL."""
         return self.database_url or f"sqlite:///{self.data_dir / 'shopassist.db'}"
 
-    def store_config(self):  # -> retrieval.store.StoreConfig (lazy import keeps this module light)
+    def store_config(self):  # -> StoreConfig (lazy import keeps this module light)
         """The retrieval layer's view of these settings."""
-        from retrieval.store import StoreConfig
+        from retrieval.storage.store import StoreConfig
 
         return StoreConfig(
             data_dir=self.data_dir,

@@ -6,8 +6,8 @@ import logging
 from dataclasses import replace
 from datetime import date
 
-from assistant.engine import Engine, EngineConfig
-from assistant.support import ServiceRules
+from assistant.desk.support import ServiceRules
+from assistant.turn.engine import Engine, EngineConfig
 
 log = logging.getLogger(__name__)
 

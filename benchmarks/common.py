@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from finetune.evaluate import TOYS_MAPPING
+from assistant.evals.finetune import TOYS_MAPPING
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")

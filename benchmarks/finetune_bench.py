@@ -1,7 +1,7 @@
 """A real CPU LoRA fine-tune of SmolLM2-135M-Instruct, then base vs adapter side by side.
 
 Steps: demo store (fresh temp dir, or --data-dir) → SFT data (finetune/dataset.py) → LoRA with
-finetune/train.py until at least --min-tokens training tokens → finetune/evaluate.py on the
+finetune/train.py until at least --min-tokens training tokens → assistant/evals/finetune.py on the
 validation split and on conversations over the unseen toys catalog. Prints tokens/s, wall time,
 peak memory and the before/after table; writes everything to --out.
 Run: .venv/bin/python benchmarks/finetune_bench.py [--out runs/finetune-bench] [--save-adapter DIR]
@@ -41,8 +41,8 @@ def parse() -> argparse.Namespace:
 
 
 def demo_store(args, tmp: Path):
-    from retrieval.seed import prepare_demo
-    from retrieval.store import StoreConfig, open_store
+    from retrieval.ingest.seed import prepare_demo
+    from retrieval.storage.store import StoreConfig, open_store
 
     data_dir = tmp / "demo"
     if args.data_dir:
@@ -68,8 +68,8 @@ def steps_for(train_file: Path, min_tokens: int, batch_size: int, max_length: in
 def main() -> None:
     args = parse()
     toys = need_toys()
+    from assistant.evals.finetune import markdown, run_eval
     from finetune.dataset import DatasetConfig, build_dataset
-    from finetune.evaluate import markdown, run_eval
     from finetune.train import TrainConfig
     from finetune.train import main as train
 

@@ -18,7 +18,7 @@ def plain(products, folder: Path):
     from chromadb.config import Settings
     from sentence_transformers import SentenceTransformer
 
-    from retrieval.embeddings import bundled_model_path
+    from retrieval.storage.embeddings import bundled_model_path
 
     model = SentenceTransformer(str(bundled_model_path()), device="cpu")
     model.encode(["warm up"])
@@ -53,10 +53,10 @@ def overlap(model, plain_vecs, store, products, n: int = 100) -> float:
 
 
 def main() -> None:
-    from retrieval.catalog import read_products
-    from retrieval.embeddings import get_embedder
-    from retrieval.ingest import ingest_products
-    from retrieval.store import StoreConfig, open_store
+    from retrieval.ingest.catalog import read_products
+    from retrieval.ingest.products import ingest_products
+    from retrieval.storage.embeddings import get_embedder
+    from retrieval.storage.store import StoreConfig, open_store
 
     path = need_toys()
     embedder = get_embedder()

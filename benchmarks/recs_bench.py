@@ -22,8 +22,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=None, help="write the markdown + PNG here")
     args = parser.parse_args()
 
-    from retrieval.recs.evaluate import run_recs_eval
-    from retrieval.recs.report import write_report
+    from assistant.evals.recs import run_recs_eval
+    from assistant.evals.recs_report import write_report
 
     start = time.perf_counter()
     result = run_recs_eval(args.data_dir, args.sample_users, args.seed, progress=print)

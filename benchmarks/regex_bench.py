@@ -51,15 +51,15 @@ OLD = {
 
 
 def parsers() -> dict:
-    from assistant.conversation_refs import order_ids
-    from assistant.decide import superlatives
-    from assistant.grounding import Grounder
-    from assistant.intents import IntentClassifier, rule_intent
     from assistant.prompts import Evidence
     from assistant.turn.basket_act import quantity
+    from assistant.turn.conversation_refs import order_ids
+    from assistant.turn.decide import superlatives
+    from assistant.turn.grounding import Grounder
+    from assistant.turn.intents import IntentClassifier, rule_intent
     from assistant.turn.spelling import Speller
     from assistant.turn.understand import understand
-    from retrieval.query import Vocabulary, parse_query
+    from retrieval.search.query import Vocabulary, parse_query
 
     vocab = Vocabulary(
         {"LEGO", "Hasbro", "Brewster"}, {"Board Games", "Sets & Kits", "Mugs & Cups"}
@@ -70,7 +70,7 @@ def parsers() -> dict:
     Speller(dict).correct("warm up")  # loads the dictionary
     return {
         "order ids (conversation)": order_ids,
-        "query filters (retrieval.query)": lambda t: parse_query(t, vocab),
+        "query filters (retrieval.search.query)": lambda t: parse_query(t, vocab),
         "intent rules (intents)": rule_intent,
         "grounding checks": lambda t: Grounder(ev, superlatives=superlatives(ev.items)).ground(t),
         "understand (rules only)": lambda t: understand(
@@ -107,7 +107,7 @@ def main() -> None:
         rx = re.compile(pattern, re.I)
         ms, on = worst(lambda t, rx=rx: list(rx.finditer(t)), {bait: ADVERSARIAL[bait]}, 1)
         rows.append({"parser": name, "engine": "re, old pattern", "worst ms": ms, "on": on})
-    from assistant.intents import _GREETING
+    from assistant.turn.intents import _GREETING
 
     greeting = re.compile(rf"^\W*{_GREETING}(?:[\s,!.?:;)(-]+{_GREETING})*[\s!.?:;)(-]*$", re.I)
     ms, _ = worst(greeting.search, {"bait": "thank you " * 18 + "x"}, 1)

@@ -34,7 +34,7 @@ class CachedEmbedder:
 
 
 def build(size: int, products, vectors, folder: Path, embedder):
-    from retrieval.store import StoreConfig, open_store
+    from retrieval.storage.store import StoreConfig, open_store
 
     store = open_store(StoreConfig(data_dir=folder), embedder)
     rng = np.random.default_rng(0)
@@ -76,7 +76,7 @@ def chroma_where(search_text: str, searcher):
 
 
 def run(size: int, products, vectors, embedder, profile) -> list[dict]:
-    from retrieval.search import Searcher
+    from retrieval.search.hybrid import Searcher
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -115,9 +115,9 @@ def run(size: int, products, vectors, embedder, profile) -> list[dict]:
 
 
 def main() -> None:
-    from retrieval.catalog import read_products
-    from retrieval.embeddings import get_embedder
-    from retrieval.profile import UserProfile
+    from retrieval.ingest.catalog import read_products
+    from retrieval.search.profile import UserProfile
+    from retrieval.storage.embeddings import get_embedder
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])

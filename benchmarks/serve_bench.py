@@ -183,8 +183,8 @@ def main() -> None:
     from assistant.llm import LLMConfig, LLMRuntime
     from assistant.llm.vllm_server import free_port
     from assistant.llm.weights import ensure_base_model
-    from retrieval.seed import prepare_demo
-    from retrieval.store import StoreConfig, open_store
+    from retrieval.ingest.seed import prepare_demo
+    from retrieval.storage.store import StoreConfig, open_store
 
     base = ensure_base_model(REPO / ".cache" / "model-cache")
     with tempfile.TemporaryDirectory() as tmp:

@@ -45,15 +45,15 @@ def main() -> None:
     ap.add_argument("--adapter", type=Path, help="Merge this adapter instead of the shipped one.")
     args = ap.parse_args()
 
-    from assistant.engine import Engine
-    from assistant.engine_result import TurnResult
     from assistant.llm import LLMConfig, LLMRuntime
     from assistant.llm.vllm_server import free_port
     from assistant.llm.weights import ensure_base_model, ensure_finetuned_model
     from assistant.prompts import shopper_messages
+    from assistant.turn.engine import Engine
+    from assistant.turn.engine_result import TurnResult
     from retrieval.demo import DEFAULT_NOW
-    from retrieval.seed import prepare_demo
-    from retrieval.store import StoreConfig, open_store
+    from retrieval.ingest.seed import prepare_demo
+    from retrieval.storage.store import StoreConfig, open_store
 
     cache = REPO / ".cache" / "model-cache"
     if args.model == "base":
@@ -123,9 +123,9 @@ def understand_latency(store, today) -> list[float]:
     demo cases (every message unseen, so each costs its MiniLM pass); no LLM."""
     import json
 
-    from assistant.engine import Engine
+    from assistant.turn.engine import Engine
 
-    cases_file = REPO / "assistant" / "evaluation" / "conversations" / "cases.jsonl"
+    cases_file = REPO / "assistant" / "evals" / "conversations" / "cases.jsonl"
     cases = [json.loads(line) for line in cases_file.read_text().splitlines() if line.strip()]
     engine = Engine(store, None, today=today)
     engine.answer([{"role": "user", "content": "warm up: kettles"}], None)

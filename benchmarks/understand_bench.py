@@ -46,7 +46,7 @@ def main() -> None:
     from assistant.llm.vllm_server import free_port
     from assistant.llm.weights import ensure_finetuned_model
     from assistant.turn.tagger import SlotTagger, demo_product_phrases, training_set, word_spans
-    from retrieval.embeddings import get_embedder
+    from retrieval.storage.embeddings import get_embedder
 
     rows = training_set(args.n, 7, demo_product_phrases())
     gold = []

@@ -1,1 +1,2 @@
-"""Fine-tuning: build SFT data with assistant.prompts → LoRA (peft) → evaluate → export for vLLM."""
+"""Fine-tuning: build SFT data with assistant.prompts → LoRA (peft) → export for vLLM (evaluated by
+`assistant.evals.finetune`)."""

@@ -5,7 +5,7 @@
 
 Prints how much of the update survives: the relative error ‖ΔW − ΔW_k‖ / ‖ΔW‖ (mean and worst
 layer). The shopassist card is copied with both ranks recorded; evaluate the result
-(`finetune/evaluate.py`) before shipping it.
+(`assistant/evals/finetune.py`) before shipping it.
 """
 
 from __future__ import annotations

@@ -149,7 +149,7 @@ def store_users(store) -> dict[str, list[str]]:
     """user id -> their order ids (users with events but no orders get an empty list)."""
     from sqlalchemy import select
 
-    from retrieval.sql import events, orders
+    from retrieval.storage.schema import events, orders
 
     with store.engine.connect() as conn:
         users = {r[0]: [] for r in conn.execute(select(events.c.user_id).distinct())}
@@ -175,9 +175,9 @@ def generate_rows(store, cfg: DatasetConfig, engine=None, progress: bool = False
 
     from tqdm import tqdm
 
-    from assistant.engine import Engine, EngineConfig
+    from assistant.turn.engine import Engine, EngineConfig
     from retrieval.demo import DEFAULT_NOW
-    from retrieval.profile import user_profile
+    from retrieval.search.profile import user_profile
 
     engine = engine or Engine(
         store, None, EngineConfig(shop_name=cfg.shop), today=DEFAULT_NOW.date()

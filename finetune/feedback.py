@@ -1,8 +1,8 @@
 """Training rows from what people approved: answers shoppers liked, replies agents sent.
 
-A liked answer is re-planned from the conversation it replied to (`assistant.answer_log`) and its
-model-written part becomes the target; an agent's sent reply is re-planned from the ticket's
-customer messages before it, as the desk drafted it (`assistant.replies.draft_texts`), and the
+A liked answer is re-planned from the conversation it replied to (`assistant.desk.answer_log`) and
+its model-written part becomes the target; an agent's sent reply is re-planned from the ticket's
+customer messages before it, as the desk drafted it (`assistant.desk.replies.draft_texts`), and the
 sent text becomes the target. Both then pass the same check as generated targets
 (`dataset.target_is_clean`, against today's evidence): a row that states a fact the evidence
 does not hold (a price since changed, a date the agent typed wrong) is dropped and counted.
@@ -13,10 +13,10 @@ from __future__ import annotations
 import random
 from collections import Counter
 
-from assistant.answer_log import rated_answers
-from assistant.intents import Intent
+from assistant.desk.answer_log import rated_answers
+from assistant.desk.replies import draft_texts, sent_replies
 from assistant.prompts import price_text
-from assistant.replies import draft_texts, sent_replies
+from assistant.turn.intents import Intent
 from finetune.dataset import example
 from retrieval import textre
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import random
 import re
 
-from assistant.decide import satisfies, shopping_filters, superlatives
 from assistant.facts import (
     BestFor,
     ItemDetails,
@@ -19,8 +18,9 @@ from assistant.facts import (
     ReturnVerdict,
     Superlative,
 )
-from assistant.grounding import Grounder
 from assistant.prompts import Evidence, price_text
+from assistant.turn.decide import satisfies, shopping_filters, superlatives
+from assistant.turn.grounding import Grounder
 
 
 def _price(item: dict) -> str:

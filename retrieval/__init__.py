@@ -1,4 +1,5 @@
-"""Retrieval: ingestion, the Chroma/SQLite store, user profiles, search and recommendations.
+"""Retrieval: ingestion (`ingest/`), the Chroma + SQL store and its mirror (`storage/`), search and
+user profiles (`search/`), recommendations (`recs/`).
 
 Nothing here imports `assistant`.
 """

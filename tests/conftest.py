@@ -26,7 +26,7 @@ def shared_file(*parts: str) -> Path:
 @pytest.fixture(scope="session")
 def embedder():
     """The real bundled MiniLM, loaded once per test session."""
-    from retrieval.embeddings import get_embedder
+    from retrieval.storage.embeddings import get_embedder
 
     return get_embedder()
 
@@ -34,7 +34,7 @@ def embedder():
 @pytest.fixture
 def store_config(tmp_path):
     """A fresh persistent store in a temporary data dir."""
-    from retrieval.store import StoreConfig
+    from retrieval.storage.store import StoreConfig
 
     return StoreConfig(data_dir=tmp_path / "data")
 
@@ -42,7 +42,7 @@ def store_config(tmp_path):
 @pytest.fixture
 def store(store_config, embedder):
     """A real store (Chroma PersistentClient + SQLite) in a temporary data dir."""
-    from retrieval.store import open_store
+    from retrieval.storage.store import open_store
 
     return open_store(store_config, embedder)
 
@@ -50,8 +50,8 @@ def store(store_config, embedder):
 @pytest.fixture(scope="session")
 def demo_store(tmp_path_factory, embedder):
     """The generated demo store (600 products, 60 shoppers, orders, policies), built once."""
-    from retrieval.seed import prepare_demo
-    from retrieval.store import StoreConfig, open_store
+    from retrieval.ingest.seed import prepare_demo
+    from retrieval.storage.store import StoreConfig, open_store
 
     store = open_store(StoreConfig(data_dir=tmp_path_factory.mktemp("demo")), embedder)
     first = prepare_demo(store)

@@ -17,12 +17,12 @@ import uuid
 
 import gradio as gr
 
-from assistant.engine_result import TurnResult
-from assistant.logins import COOKIE
-from assistant.principals import LOCAL, Principal
 from assistant.prompts import price_text
-from assistant.protocol import MAX_MESSAGES
-from assistant.service import QueueFull, Service
+from assistant.server.logins import COOKIE
+from assistant.server.principals import LOCAL, Principal
+from assistant.server.protocol import MAX_MESSAGES
+from assistant.server.service import QueueFull, Service
+from assistant.turn.engine_result import TurnResult
 from ui.desk import desk_tab, inbox
 from ui.login import add_login_routes, signed_in
 
@@ -178,7 +178,7 @@ def build_ui(service: Service) -> gr.Blocks:
                 )
 
             def show_basket(picked: str, request: gr.Request):
-                from retrieval.basket import get_basket
+                from retrieval.storage.basket import get_basket
 
                 uid = shopper_id(picked, request)
                 return basket_panel(get_basket(service.store, uid).to_json() if uid else None)
@@ -257,8 +257,8 @@ def build_ui(service: Service) -> gr.Blocks:
             def feedback(data: gr.LikeData, history: list, picked: str, request: gr.Request):
                 """A thumb on an answer, stored under the answer's message id (as the API does);
                 thumbs on other messages (the shopper's, an agent's reply) are not kept."""
-                from assistant.answer_log import answer_for
-                from assistant.support import add_feedback
+                from assistant.desk.answer_log import answer_for
+                from assistant.desk.support import add_feedback
 
                 index = data.index if isinstance(data.index, int) else None
                 said = history[index] if index is not None and index < len(history or []) else {}

@@ -17,17 +17,17 @@ import gradio as gr
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from assistant.prompts import price_text
-from assistant.protocol import MAX_DRAFT_CHARS, MAX_MESSAGE_CHARS, ReplyIn, describe_errors
-from assistant.replies import (
+from assistant.desk.replies import (
     TicketClosed,
     draft_texts,
     send_reply,
     ticket_view,
     user_messages,
 )
-from assistant.service import QueueFull
-from assistant.support import list_tickets, set_ticket_status, user_orders
+from assistant.desk.support import list_tickets, set_ticket_status, user_orders
+from assistant.prompts import price_text
+from assistant.server.protocol import MAX_DRAFT_CHARS, MAX_MESSAGE_CHARS, ReplyIn, describe_errors
+from assistant.server.service import QueueFull
 
 PAGE = 10  # tickets a page
 STATES = ["open", "resolved", "closed", "all"]

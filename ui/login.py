@@ -1,7 +1,7 @@
 """The UI's sign-in page: a shopper types their user id and key, staff any name and their key.
 
-Each sign-in gets its own session (`assistant.logins`); Gradio learns who is signed in through
-`auth_dependency`, so the role always comes from the key this browser used.
+Each sign-in gets its own session (`assistant.server.logins`); Gradio learns who is signed in
+through `auth_dependency`, so the role always comes from the key this browser used.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import html
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from assistant.logins import COOKIE, LIFETIME_S
+from assistant.server.logins import COOKIE, LIFETIME_S
 
 PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>ShopAssist · sign in</title><meta name="viewport" content="width=device-width">

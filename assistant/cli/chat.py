@@ -137,7 +137,7 @@ def chat(
 
 def _say(engine, remote, messages: list[dict], user: str | None) -> str:
     """Write one answer as it comes (the server's whole, at once); return its text."""
-    from assistant.engine_result import TurnResult
+    from assistant.turn.engine_result import TurnResult
 
     if remote is not None:
         doc = _ask_server(remote, messages, user)

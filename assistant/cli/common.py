@@ -34,7 +34,7 @@ def emit_json(doc: Any) -> None:
 
 def open_store_or_exit():
     """The configured store, or exit 2 with why it cannot be opened."""
-    from retrieval.store import StoreMismatchError, open_store
+    from retrieval.storage.store import StoreMismatchError, open_store
 
     cfg = settings()
     try:

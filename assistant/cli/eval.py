@@ -32,8 +32,8 @@ def recs(
     ),
 ) -> None:
     """Next-item HR@10, NDCG@10, MRR@100: ShopAssist vs popularity vs item co-occurrence."""
-    from retrieval.recs.evaluate import run_recs_eval
-    from retrieval.recs.report import write_report
+    from assistant.evals.recs import run_recs_eval
+    from assistant.evals.recs_report import write_report
 
     try:
         result = run_recs_eval(

@@ -47,7 +47,7 @@ def intents(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Intent accuracy on Bitext: every row scored, per intent and overall, tuning vs held-out."""
-    from assistant.evaluation.intents import print_report, run_intent_eval
+    from assistant.evals.intents import print_report, run_intent_eval
 
     if not pairs.exists():
         fail(f"{pairs} not found; pass --pairs PATH")
@@ -60,7 +60,7 @@ def search(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Relevance of dense, BM25 and hybrid arms, and filter exactness, on the loaded catalog."""
-    from retrieval.evalsearch import run_search_eval
+    from assistant.evals.search import run_search_eval
 
     store = open_store_or_exit()
     if len(store.index) == 0:
@@ -82,9 +82,9 @@ def grounding(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Scripted conversations on the demo store: constraint violations, invented ids, mismatches."""
-    from assistant.evaluation.grounding import print_report, run_grounding_eval
+    from assistant.evals.grounding import print_report, run_grounding_eval
     from assistant.runtime import build_engine
-    from retrieval.seed import prepare_demo
+    from retrieval.ingest.seed import prepare_demo
 
     cfg = settings()
     store = open_store_or_exit()
@@ -109,7 +109,7 @@ def conversations(
     """End-to-end conversations (shopping, orders, returns, policy, handoff) graded by an oracle."""
     import json
 
-    from assistant.evaluation.conversations.run import (
+    from assistant.evals.conversations.run import (
         load_cases,
         print_report,
         run_conversation_eval,
@@ -146,8 +146,8 @@ def drafts(
     and the edit distance from draft to sent reply where agents have sent some."""
     import json
 
-    from assistant.evaluation.conversations.run import temporary_engines
-    from assistant.evaluation.drafts.run import load_cases, print_report, run_draft_eval
+    from assistant.evals.conversations.run import temporary_engines
+    from assistant.evals.drafts.run import load_cases, print_report, run_draft_eval
 
     cases = load_cases(category=category, limit=limit)
     if not cases:

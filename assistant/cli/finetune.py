@@ -93,7 +93,7 @@ def finetune(
 def build_data(data_cfg, with_feedback: bool, progress: bool) -> dict:
     """The SFT files from the store, with the approved rows when asked (stats.json's dict)."""
     from finetune.dataset import build_dataset
-    from retrieval.seed import prepare_demo
+    from retrieval.ingest.seed import prepare_demo
 
     store = open_store_or_exit()
     prepare_demo(store)
@@ -165,7 +165,7 @@ def eval_finetune(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Base vs adapter on the validation split and an unseen catalog: format, grounding, constraints, CS."""
-    from finetune.evaluate import markdown, run_eval
+    from assistant.evals.finetune import markdown, run_eval
 
     store = open_store_or_exit() if validation.exists() else None
     try:

@@ -23,7 +23,7 @@ JsonOpt = typer.Option(False, "--json", help="Print the counts as one JSON docum
 def _mapping(pairs: list[str] | None) -> dict | None:
     if not pairs:
         return None
-    from retrieval.readers import parse_mapping
+    from retrieval.ingest.readers import parse_mapping
 
     try:
         return parse_mapping(pairs)
@@ -74,7 +74,7 @@ def products(
 ) -> None:
     """Validate, embed and upsert products; unchanged rows are not re-embedded. Through a running
     server when there is one (rows are read and validated here)."""
-    from retrieval.ingest import ingest_products
+    from retrieval.ingest.products import ingest_products
 
     if (target := find_server(server, local, key)) is not None:
         from assistant.cli import via_server
@@ -105,7 +105,7 @@ def events(
 ) -> None:
     """Load user events (views, carts, purchases, …) into SQL and the user_history collection.
     Through a running server when there is one (rows are read and validated here)."""
-    from retrieval.events import ingest_events
+    from retrieval.ingest.events import ingest_events
 
     if (target := find_server(server, local, key)) is not None:
         from assistant.cli import via_server
@@ -125,7 +125,7 @@ def orders(
 ) -> None:
     """Load order lines (order_id, user_id, product_id, status, dates). Refused while a server
     holds the store's Chroma folder."""
-    from retrieval.events import ingest_orders
+    from retrieval.ingest.events import ingest_orders
 
     refuse_if_served(local)
     _run("orders", ingest_orders, file, as_json, fmt=fmt, mapping=_mapping(map_))
@@ -139,7 +139,7 @@ def policies(
 ) -> None:
     """Chunk Markdown policies by heading into the policies collection (counts are per chunk).
     Refused while a server holds the store's Chroma folder."""
-    from retrieval.events import ingest_policies
+    from retrieval.ingest.events import ingest_policies
 
     refuse_if_served(local)
     _run("policies", ingest_policies, folder, as_json)

@@ -18,8 +18,8 @@ def recommend(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
 ) -> None:
     """Next items for --user from everyone's event sequences, blended with the user's profile."""
-    from retrieval.recommend import recommend_for_user
-    from retrieval.search import money
+    from retrieval.recs.recommend import recommend_for_user
+    from retrieval.search.hybrid import money
 
     store = open_store_or_exit()
     items = recommend_for_user(store, user, k=k)

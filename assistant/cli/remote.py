@@ -136,7 +136,7 @@ def find_server(server: str | None, local: bool, key: str | None) -> Server | No
     Chroma server takes writers from any number of processes; a server on another folder is
     no reason not to write this one). Exits on a contradiction, a --server that does not
     answer, or a configured address that answers too slowly to tell."""
-    from retrieval.folder import chroma_folder_id
+    from retrieval.storage.folder import chroma_folder_id
 
     if server and local:
         fail("--server and --local contradict each other: choose one")
@@ -181,7 +181,7 @@ def refuse_if_served(local: bool) -> None:
 
 def item_bytes() -> int:
     """The most one item may take: the API's body limit, less the request's wrapping."""
-    from assistant.protocol import MAX_BODY_BYTES
+    from assistant.server.protocol import MAX_BODY_BYTES
 
     return MAX_BODY_BYTES - 1024
 
@@ -190,7 +190,7 @@ def batches(items: Iterable, size_of, max_items: int) -> Iterator[list]:
     """`items` in runs of at most `max_items` whose encoded sizes add up to at most 3/4 of the
     API's body limit (an item bigger than that goes alone; callers keep out items over
     `item_bytes()`)."""
-    from assistant.protocol import MAX_BODY_BYTES
+    from assistant.server.protocol import MAX_BODY_BYTES
 
     budget = MAX_BODY_BYTES * 3 // 4  # each request stays well under the limit
     batch, used = [], 0

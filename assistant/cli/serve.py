@@ -35,9 +35,9 @@ def serve(
     """Serve the web UI and the OpenAI-compatible API; prepares the demo store on first run."""
     import uvicorn
 
-    from assistant.api import create_app
-    from assistant.service import Service
-    from retrieval.seed import prepare_demo
+    from assistant.server.app import create_app
+    from assistant.server.service import Service
+    from retrieval.ingest.seed import prepare_demo
     from ui.app import mount_ui
 
     cfg = settings()
@@ -100,7 +100,7 @@ def forget_user(
 ) -> None:
     """Delete a user's events, history documents, feedback and tickets (orders are kept).
     Through a running server when there is one (DELETE /v1/users/USER)."""
-    from assistant.privacy import forget_user as forget
+    from assistant.desk.privacy import forget_user as forget
 
     if (target := find_server(server, local, key)) is not None:
         from assistant.cli import via_server

@@ -27,9 +27,9 @@ def search(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
 ) -> None:
     """Hybrid search with filters parsed from the words, personalized for --user."""
-    from retrieval.index import Filters
-    from retrieval.profile import user_profile
-    from retrieval.search import Searcher, money
+    from retrieval.search.hybrid import Searcher, money
+    from retrieval.search.profile import user_profile
+    from retrieval.storage.mirror import Filters
 
     store = open_store_or_exit()
     explicit = Filters(
@@ -62,7 +62,7 @@ def profile(
     user: str = typer.Option(..., "--user"), as_json: bool = typer.Option(False, "--json")
 ) -> None:
     """What the user's behavior says: affinities, price band, purchases, sizes."""
-    from retrieval.profile import user_profile
+    from retrieval.search.profile import user_profile
 
     prof = user_profile(open_store_or_exit(), user)
     if prof.is_empty:
@@ -89,7 +89,7 @@ def demo(
 ) -> None:
     """Generate the demo store (products, shoppers, orders, policies) and load it. Refused while
     a server holds the store's Chroma folder."""
-    from retrieval.seed import prepare_demo
+    from retrieval.ingest.seed import prepare_demo
 
     refuse_if_served(local)
     reports = prepare_demo(open_store_or_exit(), progress=not as_json, force=force)
@@ -116,8 +116,8 @@ def stats(as_json: bool = typer.Option(False, "--json")) -> None:
 def reindex(as_json: bool = typer.Option(False, "--json"), local: bool = LocalOpt) -> None:
     """Rebuild all embeddings with this install's model (after a model or schema change).
     Refused while a server holds the store's Chroma folder."""
-    from retrieval.seed import reindex as run_reindex
-    from retrieval.store import open_store
+    from retrieval.ingest.seed import reindex as run_reindex
+    from retrieval.storage.store import open_store
 
     refuse_if_served(local)
     store = open_store(settings().store_config(), check=False)
@@ -130,7 +130,7 @@ def reindex(as_json: bool = typer.Option(False, "--json"), local: bool = LocalOp
 
 def doctor(as_json: bool = typer.Option(False, "--json")) -> None:
     """Check the install offline: model files, store, versions."""
-    from assistant.doctor import run_checks
+    from assistant.cli.doctor import run_checks
 
     checks = run_checks(settings())
     if as_json:

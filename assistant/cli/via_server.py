@@ -53,8 +53,8 @@ def _lost(exc: ServerError, done: int, total: int, what: str):
 
 def products(server: Server, path: Path, fmt, mapping, delete_missing: bool) -> dict:
     """`ingest products` through `server`; the report dict of a local ingest plus `via`."""
-    from retrieval.catalog import read_products
-    from retrieval.ingest import IngestReport, write_rejects
+    from retrieval.ingest.catalog import read_products
+    from retrieval.ingest.products import IngestReport, write_rejects
     from retrieval.types import InputFileError, Reject
 
     cfg, t0 = settings(), time.perf_counter()
@@ -106,10 +106,10 @@ def events(server: Server, path: Path, fmt, mapping) -> dict:
     """`ingest events` through `server`; the report dict of a local ingest plus `via`."""
     from pydantic import ValidationError
 
-    from assistant.protocol import EventRecord, describe_errors
-    from retrieval.events import drop_forgotten_rejects, event_warnings, row_values
-    from retrieval.ingest import IngestReport, write_rejects
-    from retrieval.records import read_events
+    from assistant.server.protocol import EventRecord, describe_errors
+    from retrieval.ingest.events import drop_forgotten_rejects, event_warnings, row_values
+    from retrieval.ingest.products import IngestReport, write_rejects
+    from retrieval.ingest.records import read_events
     from retrieval.types import InputFileError, Reject
 
     cfg, t0 = settings(), time.perf_counter()
@@ -162,7 +162,7 @@ def events(server: Server, path: Path, fmt, mapping) -> dict:
 def forget(server: Server, user_id: str) -> dict:
     """`forget-user` through `server`: its reply, plus rows scrubbed from this data dir's
     rejects reports (where ingests through the server wrote theirs)."""
-    from assistant.privacy import scrub_rejects
+    from assistant.desk.privacy import scrub_rejects
 
     try:
         reply = server.call("DELETE", f"/v1/users/{quote(user_id, safe='')}")

@@ -1,1 +1,2 @@
-"""ShopAssist's tools for agents: an MCP server and LangChain tools over the HTTP API."""
+"""ShopAssist's tools for agents: the abilities as plain functions, and an MCP server and LangChain
+tools over the HTTP API."""

@@ -18,7 +18,7 @@ from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from assistant.protocol import error_body
+from assistant.server.protocol import error_body
 from assistant.tools.client import TOOLS, WRITES, ApiError, ShopAssistClient
 
 INSTRUCTIONS = (

@@ -6,7 +6,7 @@ exactly what changed (or why nothing did) and the basket after it. Stock, price 
 limits are checked by code at every change; an ambiguous reference becomes a short question,
 never a guess; a product with variants (a list of sizes or colours) is added only once one is
 chosen. The fact is stored under the message's change key, so a replayed message re-renders the
-first answer and changes nothing (`retrieval.basket.apply_once`).
+first answer and changes nothing (`retrieval.storage.basket.apply_once`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from assistant.prompts import price_text
 from assistant.turn.basket_act import BasketAsk
 from assistant.turn.basket_context import ASK_WHICH, BasketContext
 from retrieval import textre
-from retrieval.basket import (
+from retrieval.storage.basket import (
     MAX_QUANTITY,
     Basket,
     apply_once,
@@ -248,7 +248,7 @@ def _question(store, choices: list[str], ask: BasketAsk, basket: Basket) -> dict
 def basket_turn(store, user: str | None, request, key: str | None) -> tuple[dict, str, list[dict]]:
     """A whole basket turn for the engine: (the fact, its answer, the cards: the items it is
     about, or the basket's lines when it is read)."""
-    from retrieval.search import item_json
+    from retrieval.search.hybrid import item_json
 
     fact = decide(store, user, request.basket, request.basket_ctx, request.question, key)
     basket = get_basket(store, user) if user else None

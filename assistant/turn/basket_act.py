@@ -170,7 +170,7 @@ def fit(encoder, rows: list[tuple[str, str]], c: float = 4.0) -> ActHead:
 
 def _others(seed: int) -> list[str]:
     """Non-basket messages: the intent examples and shopper requests from the tagger's data."""
-    from assistant.intent_examples import EXAMPLES
+    from assistant.turn.intent_examples import EXAMPLES
     from assistant.turn.tagger import demo_product_phrases, training_set
 
     texts = [t for name, ts in EXAMPLES.items() for t in ts if name != "change_order"]
@@ -184,7 +184,7 @@ def main() -> None:
 
     from assistant.turn.basket_data import basket_examples
     from assistant.turn.tagger import SlotTagger
-    from retrieval.embeddings import get_embedder
+    from retrieval.storage.embeddings import get_embedder
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help=f"write {HEAD_PATH.name}")

@@ -12,8 +12,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from assistant.conversation_refs import message_text, ordinals, referenced_products, shown_items
 from assistant.turn.basket_act import BasketAsk
+from assistant.turn.conversation_refs import (
+    message_text,
+    ordinals,
+    referenced_products,
+    shown_items,
+)
 from retrieval import textre
 
 ASK_WHICH = "Which one do you mean"  # how the basket's own questions open (its renderer)

@@ -5,7 +5,7 @@ goes through the same learned parts (intent head, slot tagger) and exact validat
 English one; the answer's facts, cards and citations are the English twin's.
 
 1. Exact validators (`chinese_values`) rewrite the constructions that carry values into the
-   English the validators of `retrieval.query` and `assistant.turn.understand` read: amounts
+   English the validators of `retrieval.search.query` and `assistant.turn.understand` read: amounts
    with their bounds and currencies, ratings, stated time spans, counts and ordinals.
 2. jieba (a dictionary + HMM segmenter with part-of-speech tags) splits the rest into words;
    particles, modal words and punctuation are dropped by their tags.
@@ -294,7 +294,7 @@ class StoreReader:
         self.reader().read("你好，推荐一个礼物")
 
     def reader(self) -> ChineseReader:
-        from assistant.intent_examples import EXAMPLES
+        from assistant.turn.intent_examples import EXAMPLES
         from assistant.turn.lexicon import Glossary
 
         names = frozenset(self._categories())

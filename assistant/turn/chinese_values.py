@@ -4,8 +4,8 @@ An amount with its bound and currency ("五十英镑以下" -> "under £50"; 元
 store's currency with a note), a rating ("4分以上" -> "rated 4 or more"), a stated time span
 ("十天前" -> "10 days ago"), an age, a count or an ordinal ("前两个" -> "the first 2"). Numerals,
 Chinese or not, are read by cn2an. The word lists here are closed grammatical sets (bounds,
-currencies, time units, measure words), the Chinese counterparts of `retrieval.query`'s English
-patterns; which words name a product or an intent is left to the learned parts.
+currencies, time units, measure words), the Chinese counterparts of `retrieval.search.query`'s
+English patterns; which words name a product or an intent is left to the learned parts.
 """
 
 from __future__ import annotations

@@ -74,7 +74,7 @@ if __name__ == "__main__":  # python -m assistant.turn.interest DATA_DIR "a book
     import sys
     from pathlib import Path
 
-    from retrieval.store import StoreConfig, open_store
+    from retrieval.storage.store import StoreConfig, open_store
 
     interests = Interests(open_store(StoreConfig(data_dir=Path(sys.argv[1]))))
     for text in sys.argv[2:]:

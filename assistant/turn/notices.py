@@ -10,7 +10,7 @@ code, so they never pass through the model.
 
 from __future__ import annotations
 
-from assistant.conversation_refs import message_text
+from assistant.turn.conversation_refs import message_text
 
 ENGLISH_ONLY = "我目前只能用英文回答。(I read Chinese, but I can only answer in English for now.)"
 

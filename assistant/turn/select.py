@@ -94,7 +94,7 @@ def top_category(store, searcher, subject: str) -> str | None:
     """The top-level category of the first product about the subject ("headphones" ->
     Electronics), else about its last word that finds one (the head noun of "can i return
     opened skincare"), or None."""
-    from retrieval.index import Filters
+    from retrieval.storage.mirror import Filters
 
     words = [w for w in subject.replace(",", " ").split() if len(w) > 2]
     for text in dict.fromkeys([subject.strip(), *reversed(words)]):

@@ -118,7 +118,7 @@ class SlotTagger:
     def _parts(self):
         with self._lock:
             if self._encoder is None:
-                from retrieval.embeddings import get_embedder
+                from retrieval.storage.embeddings import get_embedder
 
                 self._encoder = get_embedder()
             if self._head is None:
@@ -224,7 +224,7 @@ def main() -> None:
     """Train on 4,000 requests, report word accuracy on 800 held-out ones, write the head."""
     import argparse
 
-    from retrieval.embeddings import get_embedder
+    from retrieval.storage.embeddings import get_embedder
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help=f"write {HEAD_PATH.name}")

@@ -1,9 +1,9 @@
 """Stage 1 of a turn: `understand(messages, ctx) -> Request`.
 
 The conversation is re-derived from all messages every turn. Learned parts decide what the
-words mean: the intent (rules + a MiniLM head, `assistant.intents`) and which words name the
+words mean: the intent (rules + a MiniLM head, `assistant.turn.intents`) and which words name the
 thing to search for or refer to the shopper's past (the slot tagger, `assistant.turn.tagger`).
-Exact validators read values: amounts and ratings (`retrieval.query`), ids, superlatives with
+Exact validators read values: amounts and ratings (`retrieval.search.query`), ids, superlatives with
 their counts ("the two cheapest") and stated time spans ("40 days ago"), so every number a
 later stage uses is one the shopper typed.
 """
@@ -12,10 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from assistant.conversation import derive_state
-from assistant.conversation_refs import message_text, order_ids, shown_items
-from assistant.conversation_state import ConversationState
-from assistant.intents import SHOPPING, Intent, IntentResult, rule_intent
 from assistant.turn.basket_act import BasketAsk, read_acts
 from assistant.turn.basket_context import (
     BasketContext,
@@ -24,6 +20,10 @@ from assistant.turn.basket_context import (
     without_basket_turns,
 )
 from assistant.turn.chinese import is_chinese
+from assistant.turn.conversation import derive_state
+from assistant.turn.conversation_refs import message_text, order_ids, shown_items
+from assistant.turn.conversation_state import ConversationState
+from assistant.turn.intents import SHOPPING, Intent, IntentResult, rule_intent
 from assistant.turn.service import stated_opened
 from retrieval import textre
 

@@ -18,8 +18,8 @@ def live_server(store, runtime, **settings):
     """The real app (API + UI) on a free loopback port, in a thread."""
     import uvicorn
 
-    from assistant.api import create_app
-    from assistant.service import Service
+    from assistant.server.app import create_app
+    from assistant.server.service import Service
     from ui.app import mount_ui
 
     cfg = Settings(data_dir=store.config.data_dir, **settings)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from retrieval.sql import orders
+from retrieval.storage.schema import orders
 
 from .live import call, live_server
 

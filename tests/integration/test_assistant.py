@@ -9,12 +9,12 @@ import re
 import pytest
 from sqlalchemy import select
 
-from assistant.engine import Engine, EngineConfig
 from assistant.llm import LLMConfig, LLMRuntime
 from assistant.llm.vllm_server import free_port
 from assistant.prompts import SHOPPER_SYSTEM
+from assistant.turn.engine import Engine, EngineConfig
 from retrieval.demo import DEFAULT_NOW
-from retrieval.sql import orders
+from retrieval.storage.schema import orders
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -158,7 +158,7 @@ def test_nothing_qualifies_says_so_without_contradicting_cards(demo_store):
 
 
 def test_asking_for_a_human_opens_a_ticket_with_the_transcript(demo_store):
-    from assistant.support import list_tickets
+    from assistant.desk.support import list_tickets
 
     store, _ = demo_store
     messages = [
@@ -230,7 +230,7 @@ def test_ask_json_has_the_documented_shape(demo_store, monkeypatch):
 
 
 def test_grounding_eval_finds_no_violations_with_the_real_model(demo_store, vllm_server):
-    from assistant.evaluation.grounding import run_grounding_eval
+    from assistant.evals.grounding import run_grounding_eval
 
     store, _ = demo_store
     runtime = LLMRuntime(

@@ -11,9 +11,9 @@ import urllib.request
 
 import pytest
 
-from assistant.conversation_refs import shown_items
 from assistant.llm import LLMConfig, LLMRuntime
 from assistant.prompts import price_text
+from assistant.turn.conversation_refs import shown_items
 
 from .live import call, live_server
 

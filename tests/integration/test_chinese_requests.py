@@ -13,8 +13,8 @@ import re
 
 import pytest
 
-from assistant.engine import Engine, EngineConfig
 from assistant.llm import LLMConfig, LLMRuntime
+from assistant.turn.engine import Engine, EngineConfig
 from assistant.turn.notices import ENGLISH_ONLY
 from retrieval.demo import DEFAULT_NOW
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.store import StoreConfig, open_store
+from retrieval.storage.store import StoreConfig, open_store
 from retrieval.types import Product
 
 pytestmark = pytest.mark.integration
@@ -54,9 +54,9 @@ def chroma_server(tmp_path_factory):
 
 
 def test_ingest_and_search_through_a_chroma_server(chroma_server, tmp_path, embedder):
-    from retrieval.ingest import ingest_products
-    from retrieval.search import Searcher
-    from retrieval.store import StoreConfig, open_store
+    from retrieval.ingest.products import ingest_products
+    from retrieval.search.hybrid import Searcher
+    from retrieval.storage.store import StoreConfig, open_store
 
     cfg = StoreConfig(data_dir=tmp_path, chroma_mode="http", chroma_host="127.0.0.1",
                       chroma_port=chroma_server)  # fmt: skip
@@ -75,13 +75,13 @@ def test_ingest_and_search_through_a_chroma_server(chroma_server, tmp_path, embe
     assert [i["product_id"] for i in items] == ["c"]
 
 
-# --- the mirror follows other processes' writes (retrieval.changes) -----------------------
+# --- the mirror follows other processes' writes (retrieval.storage.changes) ----------------
 WRITER = textwrap.dedent(
     """
     import sys
     from dataclasses import replace
     from pathlib import Path
-    from retrieval.store import StoreConfig, open_store
+    from retrieval.storage.store import StoreConfig, open_store
     from retrieval.types import Product
     store = open_store(StoreConfig(data_dir=Path(sys.argv[1]), chroma_mode="http",
                                    chroma_host="127.0.0.1", chroma_port=int(sys.argv[2])))

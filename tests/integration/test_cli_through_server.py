@@ -46,7 +46,7 @@ def ok_json(res: subprocess.CompletedProcess) -> dict:
 @pytest.fixture
 def small_store(store, tmp_path):
     """A fresh store with three products (the shared demo store is never written)."""
-    from retrieval.ingest import ingest_products
+    from retrieval.ingest.products import ingest_products
 
     path = tmp_path / "catalog.csv"
     path.write_text(CATALOG, encoding="utf-8")
@@ -152,7 +152,7 @@ def test_the_server_on_the_configured_address_is_found_and_other_writers_refused
 
 
 def test_without_a_server_the_cli_writes_locally_as_before(tmp_path):
-    from retrieval.store import StoreConfig, open_store
+    from retrieval.storage.store import StoreConfig, open_store
 
     here = tmp_path / "cli-data"
     catalog = tmp_path / "catalog.csv"

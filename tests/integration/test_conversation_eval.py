@@ -11,8 +11,8 @@ from __future__ import annotations
 import pytest
 
 from assistant.config import load_settings
-from assistant.evaluation.conversations.oracle import load_store
-from assistant.evaluation.conversations.run import (
+from assistant.evals.conversations.oracle import load_store
+from assistant.evals.conversations.run import (
     TODAY,
     load_cases,
     print_report,
@@ -20,7 +20,7 @@ from assistant.evaluation.conversations.run import (
 )
 from assistant.llm import LLMConfig, LLMRuntime
 from assistant.runtime import build_engine
-from retrieval.seed import demo_dir
+from retrieval.ingest.seed import demo_dir
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -11,7 +11,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 def test_demo_loads_cleanly_and_reloading_adds_nothing(demo_store):
-    from retrieval.seed import prepare_demo
+    from retrieval.ingest.seed import prepare_demo
 
     store, first = demo_store
     assert first["products"]["inserted"] >= 500 and first["products"]["rejected"] == 0
@@ -22,8 +22,8 @@ def test_demo_loads_cleanly_and_reloading_adds_nothing(demo_store):
 
 
 def test_two_shoppers_get_different_top_results_explained_by_their_history(demo_store):
-    from retrieval.profile import user_profile
-    from retrieval.search import Searcher
+    from retrieval.search.hybrid import Searcher
+    from retrieval.search.profile import user_profile
 
     store, _ = demo_store
     searcher = Searcher(store)
@@ -39,7 +39,7 @@ def test_two_shoppers_get_different_top_results_explained_by_their_history(demo_
 
 
 def test_profile_reflects_behavior(demo_store):
-    from retrieval.profile import user_profile
+    from retrieval.search.profile import user_profile
 
     store, _ = demo_store
     coffee, parent = user_profile(store, "u001"), user_profile(store, "u003")
@@ -50,7 +50,7 @@ def test_profile_reflects_behavior(demo_store):
 
 
 def test_history_documents_are_one_collection_keyed_by_user(demo_store):
-    from retrieval.sql import events
+    from retrieval.storage.schema import events
 
     store, _ = demo_store
     col = store.collection("user_history")

@@ -17,8 +17,8 @@ KEYS = f"{ADMIN}=admin,{AGENT}=agent,{U1}=shopper:u001,{U2}=shopper:u002"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, embedder):
-    from retrieval.seed import prepare_demo
-    from retrieval.store import StoreConfig, open_store
+    from retrieval.ingest.seed import prepare_demo
+    from retrieval.storage.store import StoreConfig, open_store
 
     store = open_store(StoreConfig(data_dir=tmp_path_factory.mktemp("desk-api")), embedder)
     prepare_demo(store)

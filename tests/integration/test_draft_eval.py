@@ -10,10 +10,10 @@ from __future__ import annotations
 import pytest
 
 from assistant.config import load_settings
-from assistant.evaluation.drafts.oracle import load_store
-from assistant.evaluation.drafts.run import TARGETS, TODAY, load_cases, print_report, run_draft_eval
+from assistant.evals.drafts.oracle import load_store
+from assistant.evals.drafts.run import TARGETS, TODAY, load_cases, print_report, run_draft_eval
 from assistant.runtime import build_engine
-from retrieval.seed import demo_dir
+from retrieval.ingest.seed import demo_dir
 
 pytestmark = [pytest.mark.integration]
 

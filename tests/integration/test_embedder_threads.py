@@ -7,7 +7,7 @@ import threading
 import numpy as np
 import pytest
 
-from retrieval.embeddings import Embedder
+from retrieval.storage.embeddings import Embedder
 
 pytestmark = [pytest.mark.integration]
 

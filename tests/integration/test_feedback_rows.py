@@ -25,8 +25,8 @@ POLICY = "what is your return policy?"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, embedder, vllm_server):
-    from retrieval.seed import prepare_demo
-    from retrieval.store import StoreConfig, open_store
+    from retrieval.ingest.seed import prepare_demo
+    from retrieval.storage.store import StoreConfig, open_store
 
     store = open_store(StoreConfig(data_dir=tmp_path_factory.mktemp("feedback")), embedder)
     prepare_demo(store)
@@ -106,7 +106,7 @@ def test_finetune_with_feedback_keeps_grounded_rows_and_counts_the_dropped(
 
     from assistant.cli import app
     from finetune.feedback import tag_form
-    from retrieval.sql import basket_lines
+    from retrieval.storage.schema import basket_lines
 
     url, service = server
     store = service.store

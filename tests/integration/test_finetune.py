@@ -142,9 +142,9 @@ def test_transformers_backend_loads_the_adapter_and_merge_matches(tiny_run, base
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    from assistant.evals.finetune import generate as batch_generate
+    from assistant.evals.finetune import load_pair
     from assistant.llm import LLMConfig, generate, make_chat_model
-    from finetune.evaluate import generate as batch_generate
-    from finetune.evaluate import load_pair
     from finetune.export import merge
 
     adapter = tiny_run[2]["adapter_dir"]

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.privacy import forget_user
-from retrieval.store import StoreConfig, open_store
+from assistant.desk.privacy import forget_user
+from retrieval.storage.store import StoreConfig, open_store
 
 pytestmark = [pytest.mark.integration]
 

@@ -66,7 +66,7 @@ def test_bad_rows_are_reported_and_good_rows_land(tmp_path):
     assert set(rejects) == {3, 5, 6, 8}
     assert "utf-8" in rejects[3].lower()
     assert "duplicate" in rejects[5].lower() and "34.99" in rejects[5]
-    from retrieval.store import StoreConfig, open_store
+    from retrieval.storage.store import StoreConfig, open_store
 
     store = open_store(StoreConfig(data_dir=tmp_path / "data"))
     assert store.get_product("p1").price == 34.99  # the first row of a conflicting pair lands

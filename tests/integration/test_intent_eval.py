@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.intents import HEAD_PATH, Intent, IntentClassifier, IntentHead
+from assistant.turn.intents import HEAD_PATH, Intent, IntentClassifier, IntentHead
 
 pytestmark = [pytest.mark.integration, pytest.mark.shared_data]
 
@@ -19,7 +19,7 @@ def result(embedder):
     """One evaluation run: head fit on the tuning half, every row scored."""
     if not PAIRS.exists():
         pytest.skip(f"Bitext pairs not present: {PAIRS} (see ../shared/data/README.md)")
-    from assistant.evaluation.intents import run_intent_eval
+    from assistant.evals.intents import run_intent_eval
 
     return run_intent_eval(PAIRS, tune_fraction=0.5, seed=0, encoder=embedder)
 
@@ -40,7 +40,7 @@ def test_head_saw_only_the_tuning_rows(result):
 def test_shipped_head_was_built_from_this_file(result):
     meta = IntentHead.load(HEAD_PATH).meta
     assert meta["data_sha256"] == result["head"]["data_sha256"], (
-        "intent_head.npz is stale: python -m assistant.evaluation.intents --write-head"
+        "intent_head.npz is stale: python -m assistant.evals.intents --write-head"
     )
     assert (meta["tune_fraction"], meta["seed"]) == (0.5, 0)
 

@@ -175,7 +175,7 @@ def test_langchain_tool_binding_and_schemas_get_a_clear_400_and_open_no_ticket()
     import openai
     from langchain_core.tools import tool
 
-    from assistant.support import list_tickets
+    from assistant.desk.support import list_tickets
 
     @tool
     def open_ticket(reason: str) -> str:

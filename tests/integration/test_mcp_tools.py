@@ -25,7 +25,7 @@ from sqlalchemy import select
 from assistant.llm.vllm_server import free_port
 from assistant.tools.client import TOOLS
 from assistant.tools.langchain_tools import shopassist_tools
-from retrieval.sql import orders
+from retrieval.storage.schema import orders
 
 from .live import call, live_server
 

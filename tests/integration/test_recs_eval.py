@@ -60,6 +60,6 @@ def test_recommend_cli_on_the_demo_store(demo_store, monkeypatch):
 
 
 def store_profile(store, user):
-    from retrieval.profile import user_profile
+    from retrieval.search.profile import user_profile
 
     return user_profile(store, user)

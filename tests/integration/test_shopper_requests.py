@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from assistant.engine import Engine, EngineConfig
+from assistant.turn.engine import Engine, EngineConfig
 from retrieval.demo import DEFAULT_NOW
-from retrieval.sql import orders
+from retrieval.storage.schema import orders
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -56,8 +56,8 @@ def loaded(toys_path, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def searcher(loaded, embedder):
-    from retrieval.search import Searcher
-    from retrieval.store import StoreConfig, open_store
+    from retrieval.search.hybrid import Searcher
+    from retrieval.storage.store import StoreConfig, open_store
 
     return Searcher(open_store(StoreConfig(data_dir=loaded[0]), embedder))
 
@@ -167,7 +167,7 @@ def test_filtered_search_equals_the_oracle(searcher, toys_path, question):
 
 
 def test_explicit_flags_filter_like_words(searcher, toys_path):
-    from retrieval.index import Filters
+    from retrieval.storage.mirror import Filters
 
     f = Filters(price_max=5.0, categories=("card games",), rating_min=4.0)
     expected = {

@@ -111,6 +111,6 @@ def test_shopper_adds_by_chat_sees_the_basket_and_removes_from_the_panel(demo_st
         page.get_by_role("button", name="Remove line").click()
         page.locator("#sa-basket", has_text="Your basket is empty.").wait_for(timeout=30_000)
         browser.close()
-    from retrieval.basket import get_basket
+    from retrieval.storage.basket import get_basket
 
     assert get_basket(store, "u001").lines == []  # the panel's remove reached the store

@@ -33,8 +33,8 @@ CALL = """async ([name, data]) => {
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory, embedder):
-    from retrieval.seed import prepare_demo
-    from retrieval.store import StoreConfig, open_store
+    from retrieval.ingest.seed import prepare_demo
+    from retrieval.storage.store import StoreConfig, open_store
 
     fresh = open_store(StoreConfig(data_dir=tmp_path_factory.mktemp("desk-ui")), embedder)
     prepare_demo(fresh)
@@ -69,7 +69,7 @@ def _say(page, message: str, expect: str) -> None:
 
 
 def test_an_agent_answers_a_handoff_from_the_desk_and_the_shopper_sees_it(store, browser, tmp_path):
-    from assistant.support import user_orders
+    from assistant.desk.support import user_orders
 
     orders = user_orders(store, "u001")
     with live_server(store, None, api_keys=KEYS) as (url, service):

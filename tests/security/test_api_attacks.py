@@ -159,15 +159,15 @@ def test_a_stream_that_fails_midway_ends_with_an_openai_error_event(store):
 
 def test_building_a_profile_does_not_stall_other_requests(store, monkeypatch):
     """A slow profile (a shopper with a long history) must not hold up /healthz."""
-    import retrieval.profile
+    import retrieval.search.profile
 
-    real = retrieval.profile.user_profile
+    real = retrieval.search.profile.user_profile
 
     def slow_profile(*a, **k):
         time.sleep(3)
         return real(*a, **k)
 
-    monkeypatch.setattr(retrieval.profile, "user_profile", slow_profile)
+    monkeypatch.setattr(retrieval.search.profile, "user_profile", slow_profile)
     with keyed_server(store) as (url, _):
         searching = threading.Thread(
             target=call, args=(f"{url}/v1/search?q=mug&user=u001",), kwargs={"key": SHOPPER1}

@@ -35,8 +35,8 @@ def _files_holding(folder, needle: bytes) -> list[str]:
 
 
 def test_a_forgotten_user_stays_forgotten(store, tmp_path):
-    from retrieval.events import ingest_events
-    from retrieval.recommend import store_recommender
+    from retrieval.ingest.events import ingest_events
+    from retrieval.recs.recommend import store_recommender
 
     path = _events(tmp_path / "events.jsonl")
     first = ingest_events(store, path)

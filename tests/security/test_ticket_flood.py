@@ -68,8 +68,8 @@ def test_two_processes_opening_at_once_still_keep_one_open_ticket(tmp_path):
     from concurrent.futures import ThreadPoolExecutor
     from types import SimpleNamespace
 
-    from assistant.support import TicketConflict, list_tickets, open_ticket, set_ticket_status
-    from retrieval.sql import make_engine
+    from assistant.desk.support import TicketConflict, list_tickets, open_ticket, set_ticket_status
+    from retrieval.storage.schema import make_engine
 
     url = f"sqlite:///{tmp_path / 'shared.db'}"
     writers = [SimpleNamespace(engine=make_engine(url), write_lock=threading.RLock())

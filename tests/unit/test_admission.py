@@ -8,7 +8,7 @@ import asyncio
 
 import pytest
 
-from assistant.service import Admission, QueueFull
+from assistant.server.service import Admission, QueueFull
 
 
 async def _run(admission: Admission, turns: list[str], hold: float = 0.01) -> list[str]:

@@ -11,7 +11,7 @@ import pytest
 from assistant.turn.basket import Unresolved, decide, render, resolve, variants
 from assistant.turn.basket_act import BasketAsk, comparative, quantity
 from assistant.turn.basket_context import basket_context, basket_turns, priced_ids
-from retrieval.basket import change_key, get_basket
+from retrieval.storage.basket import change_key, get_basket
 from retrieval.types import Product
 
 PRODUCTS = {
@@ -32,7 +32,7 @@ SHOWN = "Here are 3 options:\n- {} — £31.49 [P00001]\n- {} — £81.99 [P0000
 
 @pytest.fixture
 def store(tmp_path):
-    from retrieval.sql import make_engine
+    from retrieval.storage.schema import make_engine
 
     engine = make_engine(f"sqlite:///{tmp_path / 'b.db'}")
     import threading

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from retrieval.catalog import (
+from retrieval.ingest.catalog import (
     clean_category,
     clean_text,
     normalize_product,
@@ -16,7 +16,7 @@ from retrieval.catalog import (
     parse_stock,
     read_products,
 )
-from retrieval.readers import parse_mapping
+from retrieval.ingest.readers import parse_mapping
 from retrieval.types import InputFileError, Product, Reject
 
 HEADER = "product_id,title,price,rating,in_stock,category\n"

@@ -8,8 +8,8 @@ import json
 import pytest
 from pydantic import ValidationError
 
-from assistant.engine_result import TurnResult
-from assistant.openai_format import Cut, chunk, completion, extras, usage
+from assistant.server.openai_format import Cut, chunk, completion, extras, usage
+from assistant.turn.engine_result import TurnResult
 
 RESULT = TurnResult(answer="Mugs: [P00001] at £5.00.", intent="search", constraints={},
                     cards=[{"product_id": "P00001"}], citations=[], degraded=False,

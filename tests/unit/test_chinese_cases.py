@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from assistant.evaluation.conversations.run import CASES, CASES_ZH, load_cases
+from assistant.evals.conversations.run import CASES, CASES_ZH, load_cases
 from assistant.turn.chinese import is_chinese
 from assistant.turn.lexicon import Glossary
 from retrieval.demo import SUBCATS

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.evaluation.conversations.oracle import numbers_in
+from assistant.evals.conversations.oracle import numbers_in
 from assistant.turn.chinese import is_chinese
 from assistant.turn.chinese_values import number, value_phrases
 

@@ -11,10 +11,10 @@ import pytest
 
 from assistant.cli.remote import batches, encode, find_server, item_bytes, probe
 from assistant.cli.via_server import event_wire, product_wire
-from assistant.protocol import MAX_BODY_BYTES, EventRecord
-from retrieval.catalog import normalize_product
-from retrieval.events import _naive_utc, event_key
-from retrieval.records import EVENT_FIELDS, EVENT_SYNONYMS, normalize_event
+from assistant.server.protocol import MAX_BODY_BYTES, EventRecord
+from retrieval.ingest.catalog import normalize_product
+from retrieval.ingest.events import _naive_utc, event_key
+from retrieval.ingest.records import EVENT_FIELDS, EVENT_SYNONYMS, normalize_event
 from retrieval.types import Product
 
 ROWS = [

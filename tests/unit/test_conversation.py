@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from assistant.conversation import derive_state
-from assistant.conversation_refs import order_ids, ordinals, referenced_products, shown_items
-from assistant.intents import Intent, IntentClassifier, IntentResult
-from retrieval.query import Vocabulary
+from assistant.turn.conversation import derive_state
+from assistant.turn.conversation_refs import order_ids, ordinals, referenced_products, shown_items
+from assistant.turn.intents import Intent, IntentClassifier, IntentResult
+from retrieval.search.query import Vocabulary
 
 VOCAB = Vocabulary(
     brands={"lego", "hasbro", "sony", "playmobil"},

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.evaluation.conversations import (
+from assistant.evals.conversations import (
     oracle,
     oracle_basket,
     oracle_facts,
@@ -16,7 +16,7 @@ from assistant.evaluation.conversations import (
     oracle_reading,
     oracle_store,
 )
-from assistant.evaluation.conversations.oracle import check_case
+from assistant.evals.conversations.oracle import check_case
 
 from .stdlib_only import engine_imports
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from assistant.replies import draft_texts
+from assistant.desk.replies import draft_texts
 from ui.desk import age, md, ticket_rows, transcript_md
 
 EVIL = (

@@ -11,10 +11,10 @@ from datetime import date
 
 import pytest
 
-from assistant.evaluation.conversations import oracle as conversation_oracle
-from assistant.evaluation.drafts import oracle, reading
-from assistant.evaluation.drafts.oracle import NEEDS, grade, levenshtein, normalized_distance
-from assistant.evaluation.drafts.run import CASES, sent_replies
+from assistant.evals.conversations import oracle as conversation_oracle
+from assistant.evals.drafts import oracle, reading
+from assistant.evals.drafts.oracle import NEEDS, grade, levenshtein, normalized_distance
+from assistant.evals.drafts.run import CASES, sent_replies
 
 from .stdlib_only import engine_imports
 

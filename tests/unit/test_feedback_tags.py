@@ -3,8 +3,8 @@ reply must cite items and policies as the prompt does ([P1], [S1]), not as the U
 
 from __future__ import annotations
 
-from assistant.grounding import Grounder
 from assistant.prompts import Evidence
+from assistant.turn.grounding import Grounder
 from finetune.feedback import tag_form
 
 ITEMS = [

@@ -8,11 +8,11 @@ from types import SimpleNamespace
 
 import pytest
 
+from assistant.evals.finetune import parse_prompt, score, summarize
 from assistant.facts import NothingFound, OrderStatus, ReturnVerdict, Superlative
 from assistant.prompts import Evidence, shopper_messages
 from finetune.bitext import bitext_opener, fill_placeholders
 from finetune.dataset import dedupe, scrub, split_by_user
-from finetune.evaluate import parse_prompt, score, summarize
 from finetune.targets import (
     facts_target,
     item_target,
@@ -20,7 +20,7 @@ from finetune.targets import (
     target_is_clean,
     write_target,
 )
-from retrieval.index import Filters
+from retrieval.storage.mirror import Filters
 
 
 def _item(pid, title, price, rating, reasons=("matches 'kettles'",)):

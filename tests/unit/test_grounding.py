@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from assistant.decide import compare_facts, superlatives
 from assistant.facts import OrderStatus, PriceGap
-from assistant.grounding import Grounder
 from assistant.prompts import Evidence, evidence_block, shopper_messages
+from assistant.turn.decide import compare_facts, superlatives
+from assistant.turn.grounding import Grounder
 
 
 def _item(pid, title, price, rating, **kw):
@@ -171,8 +171,8 @@ def test_the_digit_in_a_tag_is_not_a_number_the_model_may_claim():
 
 
 def test_an_amount_of_money_must_be_a_price_not_a_number_in_the_title_or_rating():
-    from assistant.grounding import Grounder
     from assistant.prompts import Evidence
+    from assistant.turn.grounding import Grounder
 
     item = {"product_id": "P00090", "title": "Solace Skin Luma Eau de Parfum 50ml", "price": None,
             "currency": "GBP", "rating": 5.0, "reasons": ["matches 'fragrance'"]}  # fmt: skip
@@ -190,8 +190,8 @@ def test_an_amount_of_money_must_be_a_price_not_a_number_in_the_title_or_rating(
 
 
 def test_a_compared_price_needs_both_items_cited():
-    from assistant.grounding import Grounder
     from assistant.prompts import Evidence
+    from assistant.turn.grounding import Grounder
 
     a = {"product_id": "P00159", "title": "Copperleaf Summit Pro Cream Filter Coffee Maker",
          "price": 208.49, "currency": "GBP", "rating": 4.9, "reasons": []}  # fmt: skip

@@ -9,9 +9,9 @@ import sys
 import numpy as np
 import pytest
 
-from assistant import intents
-from assistant.evaluation.intents import BITEXT_TO_OURS, split_rows
-from assistant.intents import (
+from assistant.evals.intents import BITEXT_TO_OURS, split_rows
+from assistant.turn import intents
+from assistant.turn.intents import (
     HEAD_PATH,
     Intent,
     IntentClassifier,
@@ -148,7 +148,7 @@ def test_shipped_head_is_small_and_knows_every_intent():
 
 def test_importing_the_assistant_modules_loads_no_torch():
     code = (
-        "import sys, assistant.intents, assistant.conversation, assistant.evaluation.intents;"
+        "import sys, assistant.turn.intents, assistant.turn.conversation, assistant.evals.intents;"
         "sys.exit(1 if 'torch' in sys.modules or 'chromadb' in sys.modules else 0)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

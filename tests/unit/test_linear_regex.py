@@ -7,25 +7,21 @@ from pathlib import Path
 
 import pytest
 
-from assistant.conversation_refs import order_ids
-from assistant.decide import superlatives
-from assistant.grounding import Grounder
-from assistant.intents import Intent, IntentClassifier, rule_intent
 from assistant.prompts import Evidence
 from assistant.turn.basket_act import quantity
+from assistant.turn.conversation_refs import order_ids
+from assistant.turn.decide import superlatives
+from assistant.turn.grounding import Grounder
+from assistant.turn.intents import Intent, IntentClassifier, rule_intent
 from assistant.turn.understand import understand
 from retrieval import textre
-from retrieval.query import Vocabulary, parse_query
+from retrieval.search.query import Vocabulary, parse_query
 
 REPO = Path(__file__).resolve().parents[2]
 USER_TEXT_MODULES = [
-    *(
-        REPO / "assistant" / f"{n}.py"
-        for n in ("conversation", "intents", "grounding", "engine", "answers")
-    ),
-    *sorted((REPO / "assistant" / "turn").glob("*.py")),
-    REPO / "retrieval" / "query.py",
-    REPO / "retrieval" / "search.py",
+    *sorted((REPO / "assistant" / "turn").glob("*.py")),  # the turn: engine, intents, grounding, …
+    REPO / "retrieval" / "search" / "query.py",
+    REPO / "retrieval" / "search" / "hybrid.py",
 ]
 ADVERSARIAL = {
     "order, spaces, x": "order" + " " * 3990 + "x",

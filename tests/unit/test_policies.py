@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.policies import MAX_CHARS, chunk_markdown, chunk_policies
+from retrieval.ingest.policies import MAX_CHARS, chunk_markdown, chunk_policies
 from retrieval.types import InputFileError
 
 RETURNS = """# Returns

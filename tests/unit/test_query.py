@@ -2,7 +2,7 @@
 
 import pytest
 
-from retrieval.query import Vocabulary, parse_query
+from retrieval.search.query import Vocabulary, parse_query
 
 VOCAB = Vocabulary(
     brands={"Hornby", "LEGO", "Hasbro", "Star", "Melissa & Doug", "The", "Games"},
@@ -117,7 +117,7 @@ def test_a_category_answers_to_the_names_shoppers_use_for_it():
 def test_a_shorter_category_alias_counts_only_where_its_words_point_to_that_category():
     from types import SimpleNamespace
 
-    from retrieval.search import _category_names, lexical_tokens
+    from retrieval.search.hybrid import _category_names, lexical_tokens
     from retrieval.types import Product
 
     products = [

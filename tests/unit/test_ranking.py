@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from retrieval.ranking import fuse, minmax, mmr, top_k
+from retrieval.search.ranking import fuse, minmax, mmr, top_k
 
 
 def test_top_k_orders_best_first_and_breaks_ties_by_position():

@@ -6,7 +6,7 @@ import gzip
 
 import pytest
 
-from retrieval.readers import apply_mapping, parse_mapping, read_rows, require_columns
+from retrieval.ingest.readers import apply_mapping, parse_mapping, read_rows, require_columns
 from retrieval.types import InputFileError, Reject
 
 HEADER = "product_id,title,price\n"

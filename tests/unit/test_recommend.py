@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import numpy as np
 import pytest
 
-from retrieval.recommend import Recommender, is_repeat_purchase, recommend_for_user
+from retrieval.recs.recommend import Recommender, is_repeat_purchase, recommend_for_user
 
 TITLES = {
     "console": "Switch Console",
@@ -66,8 +66,8 @@ class _FakeStore:
     """The parts of Store that recommend_for_user reads: SQL events and the product mirror."""
 
     def __init__(self, tmp_path, products):
-        from retrieval.index import ProductIndex
-        from retrieval.sql import make_engine
+        from retrieval.storage.mirror import ProductIndex
+        from retrieval.storage.schema import make_engine
 
         self.engine = make_engine(f"sqlite:///{tmp_path / 'events.db'}")
         self.index = ProductIndex(dim=4)
@@ -78,7 +78,7 @@ class _FakeStore:
 
 
 def _store(tmp_path):
-    from retrieval.sql import events
+    from retrieval.storage.schema import events
     from retrieval.types import Product
 
     cats = {"console": "Electronics > Consoles", "game": "Electronics > Games",

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from retrieval.records import parse_ts, read_events, read_orders
+from retrieval.ingest.records import parse_ts, read_events, read_orders
 from retrieval.types import InputFileError
 
 EVENTS = "user_id,product_id,event,ts,quantity,rating,query\n"

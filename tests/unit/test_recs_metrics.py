@@ -80,7 +80,7 @@ def _write_atomic(folder, n_users=20, n_fillers=40):
 
 
 def test_eval_never_fits_on_targets(tmp_path):
-    from retrieval.recs.evaluate import load_atomic, run_recs_eval
+    from assistant.evals.recs import load_atomic, run_recs_eval
     from retrieval.recs.models import ShopAssistModel
 
     _write_atomic(tmp_path / "atomic")
@@ -97,7 +97,7 @@ def test_eval_never_fits_on_targets(tmp_path):
 
 
 def test_eval_result_shape(tmp_path):
-    from retrieval.recs.evaluate import run_recs_eval
+    from assistant.evals.recs import run_recs_eval
 
     _write_atomic(tmp_path / "atomic")
     result = run_recs_eval(tmp_path / "atomic", sample_users=10)

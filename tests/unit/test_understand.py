@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
+from assistant.desk.support import ServiceRules, return_facts
 from assistant.facts import render
-from assistant.support import ServiceRules, return_facts
 from assistant.turn.understand import stated_days, superlative
 
 

@@ -1,0 +1,1 @@
+"""Search: exact filters from words, hybrid dense + BM25 ranking, user profiles."""

@@ -1,0 +1,1 @@
+"""The store: Chroma collections, the SQL schema, the in-process mirror, embeddings, baskets."""
