@@ -17,7 +17,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, exists, select
 
-from assistant.desk.support import _ensure_tickets, answer_log, bounded_transcript, feedback
+from assistant.desk.support import bounded_transcript
+from retrieval.storage.schema import answer_log, feedback
 
 KEEP_UNRATED_DAYS = 30
 _PRUNE_EVERY_S = 3600.0
@@ -33,7 +34,6 @@ def new_message_id() -> str:
 def record_answer(store, message_id: str, messages: list[dict], user: str | None, agent: bool,
                   result) -> None:  # fmt: skip
     """Log one finished turn (a `TurnResult`) under `message_id`."""
-    _ensure_tickets(store)
     turns = [{"role": m["role"], "content": m["content"]} for m in bounded_transcript(messages)]
     row = {"message_id": message_id, "user_id": user, "agent": agent, "intent": result.intent,
            "messages": json.dumps(turns, ensure_ascii=False), "answer": result.answer,
@@ -46,7 +46,6 @@ def record_answer(store, message_id: str, messages: list[dict], user: str | None
 def answer_for(store, message_id: str, user: str | None) -> dict | None:
     """The logged answer `message_id`, if `user` may rate it: their own answer, or an anonymous
     one (holding its unguessable id is the right). None otherwise, alike for missing and others'."""
-    _ensure_tickets(store)
     with store.engine.connect() as conn:
         row = conn.execute(select(answer_log).where(answer_log.c.message_id == message_id)).first()
     if row is None or (row.user_id is not None and row.user_id != user):
@@ -56,7 +55,6 @@ def answer_for(store, message_id: str, user: str | None) -> dict | None:
 
 def rated_answers(store) -> list[dict]:
     """Logged answers with their latest thumb (`rating` 1 or -1), oldest first."""
-    _ensure_tickets(store)
     latest: dict[str, int] = {}
     with store.engine.connect() as conn:
         for mid, rating in conn.execute(

@@ -17,9 +17,18 @@ from pathlib import Path
 
 from sqlalchemy import delete, func, select
 
-from assistant.desk.support import _ensure_tickets, agent_replies, answer_log, feedback, tickets
 from retrieval.recs.recommend import drop_recommender_cache
-from retrieval.storage.schema import basket_changes, basket_lines, events, forgotten_users, orders
+from retrieval.storage.schema import (
+    agent_replies,
+    answer_log,
+    basket_changes,
+    basket_lines,
+    events,
+    feedback,
+    forgotten_users,
+    orders,
+    tickets,
+)
 
 KEPT = "orders are kept for accounting (order id, product, quantity, status, dates)"
 
@@ -32,7 +41,6 @@ def export_user(store, user_id: str) -> dict:
     """All data held about `user_id`, as JSON-ready dicts."""
     from retrieval.search.profile import user_profile
 
-    _ensure_tickets(store)
     with store.engine.connect() as conn:
         data = {name: _rows(conn, t, user_id) for name, t in
                 (("events", events), ("orders", orders), ("feedback", feedback), ("tickets", tickets),
@@ -60,7 +68,6 @@ def forget_user(store, user_id: str) -> dict:
     back; scrub their rows from rejects reports; drop cached recommender sequences; checkpoint
     SQLite (deleted rows are zeroed: secure_delete). Returns what was removed and verifies
     nothing is left."""
-    _ensure_tickets(store)
     removed: dict[str, int] = {}
     now = datetime.now(UTC).replace(tzinfo=None)
     with store.write_lock, store.engine.begin() as conn:

@@ -1,9 +1,10 @@
 """The agent desk's data: a ticket with its customer's context, and the replies agents send.
 
-A reply is stored once (`support.agent_replies`: the shopper's inbox, and the sent text beside
-the draft it began as) and appended to the ticket's transcript as an `agent` turn. Staff read
-any ticket; a shopper reads only the replies sent to them (`user_messages`). A draft is made
-from the customer's last messages (`draft_texts`), by the desk and by fine-tuning alike.
+A reply is stored once (table `agent_replies` in `retrieval.storage.schema`: the shopper's inbox,
+and the sent text beside the draft it began as) and appended to the ticket's transcript as an
+`agent` turn. Staff read any ticket; a shopper reads only the replies sent to them
+(`user_messages`). A draft is made from the customer's last messages (`draft_texts`), by the desk
+and by fine-tuning alike.
 """
 
 from __future__ import annotations
@@ -13,15 +14,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select, update
 
-from assistant.desk.support import (
-    _ensure_tickets,
-    agent_replies,
-    bounded_transcript,
-    set_ticket_status,
-    tickets,
-    user_orders,
-)
+from assistant.desk.support import bounded_transcript, set_ticket_status, user_orders
 from assistant.server.protocol import MAX_MESSAGE_CHARS
+from retrieval.storage.schema import agent_replies, tickets
 
 RECENT_ORDERS = 5  # orders shown beside a ticket
 
@@ -39,7 +34,6 @@ def _ticket_json(row) -> dict:
 
 def get_ticket(store, ticket_id: int) -> dict | None:
     """One ticket as `list_tickets` shows it (transcript as a list of turns), or None."""
-    _ensure_tickets(store)
     with store.engine.connect() as conn:
         row = conn.execute(select(tickets).where(tickets.c.ticket_id == ticket_id)).first()
     return None if row is None else _ticket_json(row)
@@ -47,7 +41,6 @@ def get_ticket(store, ticket_id: int) -> dict | None:
 
 def ticket_replies(store, ticket_id: int) -> list[dict]:
     """The replies sent on a ticket, oldest first (with their drafts and senders: staff only)."""
-    _ensure_tickets(store)
     query = (
         select(agent_replies)
         .where(agent_replies.c.ticket_id == ticket_id)
@@ -84,7 +77,6 @@ def send_reply(store, ticket_id: int, text: str, draft: str, agent: str,
     """Store an agent's reply to the ticket's shopper and append it to the transcript (and
     resolve the ticket if asked). The ticket as stored after it, with `reply_id`; None if there
     is no such ticket; TicketClosed if it is closed."""
-    _ensure_tickets(store)
     now = datetime.now(UTC).replace(tzinfo=None)
     with store.write_lock, store.engine.begin() as conn:
         row = conn.execute(select(tickets).where(tickets.c.ticket_id == ticket_id)).first()
@@ -107,7 +99,6 @@ def send_reply(store, ticket_id: int, text: str, draft: str, agent: str,
 
 def user_messages(store, user_id: str, after: int = 0) -> list[dict]:
     """The replies sent to a user (after reply id `after`), oldest first."""
-    _ensure_tickets(store)
     query = (
         select(agent_replies)
         .where(agent_replies.c.user_id == user_id, agent_replies.c.reply_id > after)
@@ -137,7 +128,6 @@ def draft_texts(turns: list[dict], keep: int = 3) -> list[str]:
 def sent_replies(store) -> list[tuple[dict, list[dict], str | None]]:
     """(reply, the ticket's turns before it, the ticket's user) for every sent reply, oldest
     first (fine-tuning re-plans the draft from those turns)."""
-    _ensure_tickets(store)
     with store.engine.connect() as conn:
         sent = conn.execute(select(agent_replies).order_by(agent_replies.c.reply_id)).all()
         transcripts = dict(conn.execute(select(tickets.c.ticket_id, tickets.c.transcript)).all())

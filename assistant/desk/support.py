@@ -9,86 +9,15 @@ so the reply reveals nothing about other customers.
 from __future__ import annotations
 
 import json
-import logging
-import threading
-import weakref
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import (
-    Boolean,
-    Column,
-    DateTime,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    select,
-    update,
-)
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from assistant.facts import OrderStatus, ReturnVerdict
-from retrieval.storage.schema import orders
-
-log = logging.getLogger(__name__)
-support_metadata = MetaData()
-tickets = Table(
-    "tickets",
-    support_metadata,
-    Column("ticket_id", Integer, primary_key=True, autoincrement=True),
-    Column("user_id", String(128), index=True),
-    Column("reason", String(64), nullable=False),
-    Column("status", String(16), nullable=False, default="open"),
-    Column("created_at", DateTime(), nullable=False),
-    Column("transcript", Text, nullable=False),  # JSON list of {"role","content"}
-)
-# one open ticket per signed-in user, across processes too (anonymous tickets: NULLs differ)
-ONE_OPEN_TICKET = Index(
-    "one_open_ticket_per_user", tickets.c.user_id, unique=True,
-    sqlite_where=tickets.c.status == "open", postgresql_where=tickets.c.status == "open",
-)  # fmt: skip
-feedback = Table(
-    "feedback",
-    support_metadata,
-    Column("feedback_id", Integer, primary_key=True, autoincrement=True),
-    Column("user_id", String(128), index=True, nullable=False),
-    Column("message_id", String(128), nullable=False),
-    Column("rating", Integer, nullable=False),  # 1 or -1
-    Column("comment", Text),
-    Column("created_at", DateTime(), nullable=False),
-)
-# every answer ShopAssist gave, under the message id its client got (the OpenAI `id`; the Shop
-# tab keeps it on the message): thumbs name it, and `finetune --with-feedback` re-plans the
-# turn from `messages` and trains on `model_text` (the grounded part the model wrote)
-answer_log = Table(
-    "answer_log",
-    support_metadata,
-    Column("message_id", String(64), primary_key=True),
-    Column("user_id", String(128), index=True),  # None: an anonymous shopper
-    Column("agent", Boolean, nullable=False, default=False),  # a draft for a support agent
-    Column("intent", String(64), nullable=False),
-    Column("messages", Text, nullable=False),  # JSON: the conversation the answer replied to
-    Column("answer", Text, nullable=False),
-    Column("model_text", Text, nullable=False, default=""),  # "" when code wrote all of it
-    Column("created_at", DateTime(), nullable=False, index=True),
-)
-# the agent desk's replies: each shopper's inbox, and each sent reply beside the draft it began as
-# (`shopassist eval drafts` reads the draft/sent pairs with plain SQL: keep the column names)
-agent_replies = Table(
-    "agent_replies",
-    support_metadata,
-    Column("reply_id", Integer, primary_key=True, autoincrement=True),
-    Column("ticket_id", Integer, nullable=False, index=True),
-    Column("user_id", String(128), index=True),  # the ticket's shopper (None: anonymous ticket)
-    Column("draft", Text, nullable=False, default=""),  # the drafted reply shown to the agent
-    Column("sent", Text, nullable=False),  # what the agent sent
-    Column("agent", String(160), nullable=False),  # who sent it: the staff name and role
-    Column("sent_at", DateTime(), nullable=False),
-)
+from retrieval.storage.schema import feedback, orders, tickets
 
 
 @dataclass
@@ -251,28 +180,8 @@ def policy_sections(store, question: str, k: int = 2) -> list[dict]:
 # --- handoff tickets ---------------------------------------------------------------------------
 
 
-_CREATED: weakref.WeakSet = weakref.WeakSet()  # engines whose support tables exist
-_CREATE_LOCK = threading.Lock()
-
-
-def _ensure_tickets(store) -> None:
-    """Create the support tables once per engine (not on every call, and never twice at once)."""
-    engine = store.engine
-    if engine in _CREATED:
-        return
-    with _CREATE_LOCK:
-        if engine not in _CREATED:
-            support_metadata.create_all(engine)
-            try:  # a store made before the index: add it (duplicates from then keep it off)
-                ONE_OPEN_TICKET.create(engine, checkfirst=True)
-            except IntegrityError:
-                log.warning("open tickets repeat a user; one-per-user holds in this process only")
-            _CREATED.add(engine)
-
-
 def add_feedback(store, user_id: str, message_id: str, rating: int, comment: str | None) -> int:
     """Thumbs up/down on an answer."""
-    _ensure_tickets(store)
     row = {"user_id": user_id, "message_id": message_id, "rating": rating, "comment": comment,
            "created_at": datetime.now(UTC).replace(tzinfo=None)}  # fmt: skip
     with store.engine.begin() as conn:
@@ -303,7 +212,6 @@ def bounded_transcript(messages: list[dict]) -> list[dict]:
 def open_ticket(store, user_id: str | None, reason: str, transcript: list[dict]) -> int:
     """The user's open ticket, holding the newest transcript: a new one only when the user has
     none open (asking again updates it; it can't be flooded). Returns its id."""
-    _ensure_tickets(store)
     text = json.dumps(bounded_transcript(transcript), ensure_ascii=False)
     for _ in range(3):  # another process may open the same user's ticket at the same moment
         try:
@@ -333,7 +241,6 @@ def list_tickets(store, status: str | None = "open", limit: int = 50,
                  after: int | None = None) -> dict:  # fmt: skip
     """One page of tickets, newest first: {"data": [...], "next_after": id or None}; pass
     `next_after` back as `after` for the next page."""
-    _ensure_tickets(store)
     query = select(tickets).order_by(tickets.c.ticket_id.desc()).limit(limit + 1)
     if status:
         query = query.where(tickets.c.status == status)
@@ -356,7 +263,6 @@ class TicketConflict(ValueError):
 def set_ticket_status(store, ticket_id: int, status: str) -> dict | None:
     """Resolve or close a ticket (or reopen it); the ticket as stored, or None if unknown.
     TicketConflict when reopening would give its user two open tickets."""
-    _ensure_tickets(store)
     try:
         with store.write_lock, store.engine.begin() as conn:
             done = conn.execute(

@@ -1,1 +1,2 @@
-"""Offline evaluations that print figures (intent routing, …); nothing here runs at serve time."""
+"""Offline evaluations that print figures (conversations, drafts, grounding, intents, search, recs,
+fine-tuning); nothing here runs at serve time."""

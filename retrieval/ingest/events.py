@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
 from datetime import UTC, datetime
 
@@ -11,7 +9,7 @@ import numpy as np
 from sqlalchemy import select
 
 from retrieval.ingest.products import IngestReport, write_rejects
-from retrieval.storage.schema import events, insert_new, orders
+from retrieval.storage.schema import event_key, events, insert_new, orders
 
 _VERBS = {
     "view": "viewed",
@@ -29,16 +27,6 @@ def _naive_utc(ts: datetime | None) -> datetime | None:
     if ts is None or ts.tzinfo is None:
         return ts
     return ts.astimezone(UTC).replace(tzinfo=None)
-
-
-def event_key(rec: dict) -> str:
-    """Content hash of an event: the same event ingested twice is stored once."""
-    fields = [
-        rec.get(k)
-        for k in ("user_id", "product_id", "event", "ts", "quantity", "rating", "query", "text")
-    ]
-    blob = json.dumps(fields, default=str, ensure_ascii=False)
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:40]
 
 
 def history_text(rec: dict, product) -> str:

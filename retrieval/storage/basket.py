@@ -18,8 +18,7 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from retrieval.ingest.events import event_key
-from retrieval.storage.schema import basket_changes, basket_lines, events
+from retrieval.storage.schema import basket_changes, basket_lines, event_key, events
 
 MAX_QUANTITY = 99  # per line: more is a typo or abuse, and no shop sells it through a chat
 

@@ -9,20 +9,12 @@ rows; a process further behind than that reloads the whole mirror.
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Integer, String, Table, delete, func, select
+from sqlalchemy import delete, func, select
 
-from retrieval.storage.schema import metadata
+from retrieval.storage.schema import product_changes
 
 SYNC_INTERVAL_S = 0.5
 KEEP = 100_000
-
-product_changes = Table(
-    "product_changes",
-    metadata,
-    Column("seq", Integer, primary_key=True, autoincrement=True),
-    Column("product_id", String(128), nullable=False),
-    Column("op", String(8), nullable=False),  # "upsert" | "delete"
-)
 
 
 def record(engine, product_ids: list[str], op: str) -> int:

@@ -1,11 +1,19 @@
-"""Events, orders and baskets in SQL (SQLite WAL by default; any SQLAlchemy URL). Times are naive UTC."""
+"""Every SQL table in one schema: events, orders, baskets, the product change log, and the desk's
+tickets, feedback, answer log and agent replies (SQLite WAL by default; any SQLAlchemy URL).
+`make_engine` creates them all once, when a store's engine is made. Times are naive UTC."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
+
 from sqlalchemy import (
+    Boolean,
     Column,
     DateTime,
     Float,
+    Index,
     Integer,
     MetaData,
     String,
@@ -15,7 +23,9 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
+log = logging.getLogger(__name__)
 metadata = MetaData()
 
 events = Table(
@@ -73,9 +83,85 @@ basket_changes = Table(
     Column("ts", DateTime(), nullable=False),
 )
 
+# the product change log (`retrieval.storage.changes`): how each process's mirror learns of writes
+product_changes = Table(
+    "product_changes",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("product_id", String(128), nullable=False),
+    Column("op", String(8), nullable=False),  # "upsert" | "delete"
+)
+
+# --- the desk's records (`assistant.desk`): handoff tickets, thumbs, answers, agents' replies ---
+
+tickets = Table(
+    "tickets",
+    metadata,
+    Column("ticket_id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", String(128), index=True),
+    Column("reason", String(64), nullable=False),
+    Column("status", String(16), nullable=False, default="open"),
+    Column("created_at", DateTime(), nullable=False),
+    Column("transcript", Text, nullable=False),  # JSON list of {"role","content"}
+)
+# one open ticket per signed-in user, across processes too (anonymous tickets: NULLs differ)
+ONE_OPEN_TICKET = Index(
+    "one_open_ticket_per_user", tickets.c.user_id, unique=True,
+    sqlite_where=tickets.c.status == "open", postgresql_where=tickets.c.status == "open",
+)  # fmt: skip
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("feedback_id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", String(128), index=True, nullable=False),
+    Column("message_id", String(128), nullable=False),
+    Column("rating", Integer, nullable=False),  # 1 or -1
+    Column("comment", Text),
+    Column("created_at", DateTime(), nullable=False),
+)
+# every answer ShopAssist gave, under the message id its client got (the OpenAI `id`; the Shop
+# tab keeps it on the message): thumbs name it, and `finetune --with-feedback` re-plans the
+# turn from `messages` and trains on `model_text` (the grounded part the model wrote)
+answer_log = Table(
+    "answer_log",
+    metadata,
+    Column("message_id", String(64), primary_key=True),
+    Column("user_id", String(128), index=True),  # None: an anonymous shopper
+    Column("agent", Boolean, nullable=False, default=False),  # a draft for a support agent
+    Column("intent", String(64), nullable=False),
+    Column("messages", Text, nullable=False),  # JSON: the conversation the answer replied to
+    Column("answer", Text, nullable=False),
+    Column("model_text", Text, nullable=False, default=""),  # "" when code wrote all of it
+    Column("created_at", DateTime(), nullable=False, index=True),
+)
+# the agent desk's replies: each shopper's inbox, and each sent reply beside the draft it began as
+# (`shopassist eval drafts` reads the draft/sent pairs with plain SQL: keep the column names)
+agent_replies = Table(
+    "agent_replies",
+    metadata,
+    Column("reply_id", Integer, primary_key=True, autoincrement=True),
+    Column("ticket_id", Integer, nullable=False, index=True),
+    Column("user_id", String(128), index=True),  # the ticket's shopper (None: anonymous ticket)
+    Column("draft", Text, nullable=False, default=""),  # the drafted reply shown to the agent
+    Column("sent", Text, nullable=False),  # what the agent sent
+    Column("agent", String(160), nullable=False),  # who sent it: the staff name and role
+    Column("sent_at", DateTime(), nullable=False),
+)
+
+
+def event_key(rec: dict) -> str:
+    """Content hash of an event (the `events` key): the same event ingested twice is stored once."""
+    fields = [
+        rec.get(k)
+        for k in ("user_id", "product_id", "event", "ts", "quantity", "rating", "query", "text")
+    ]
+    blob = json.dumps(fields, default=str, ensure_ascii=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:40]
+
 
 def make_engine(url: str) -> Engine:
-    """An engine; SQLite gets WAL and a busy timeout so a reader never blocks the writer."""
+    """An engine with every table created; SQLite gets WAL and a busy timeout so a reader never
+    blocks the writer."""
     is_sqlite = url.startswith("sqlite")
     engine = create_engine(url, connect_args={"timeout": 30} if is_sqlite else {})
     if is_sqlite:
@@ -91,6 +177,10 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
     metadata.create_all(engine)
+    try:  # a store made before the index: add it (duplicates from then keep it off)
+        ONE_OPEN_TICKET.create(engine, checkfirst=True)
+    except IntegrityError:
+        log.warning("open tickets repeat a user; one-per-user holds in this process only")
     return engine
 
 

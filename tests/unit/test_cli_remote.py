@@ -13,8 +13,9 @@ from assistant.cli.remote import batches, encode, find_server, item_bytes, probe
 from assistant.cli.via_server import event_wire, product_wire
 from assistant.server.protocol import MAX_BODY_BYTES, EventRecord
 from retrieval.ingest.catalog import normalize_product
-from retrieval.ingest.events import _naive_utc, event_key
+from retrieval.ingest.events import _naive_utc
 from retrieval.ingest.records import EVENT_FIELDS, EVENT_SYNONYMS, normalize_event
+from retrieval.storage.schema import event_key
 from retrieval.types import Product
 
 ROWS = [
