@@ -16,10 +16,10 @@ def add_ability_routes(app: FastAPI, service, caller, acting_user, fail) -> None
     store = service.store
 
     def rules():
-        return service.engine.config.rules
+        return service.rules()[0]
 
     def today():
-        return service.engine.today
+        return service.rules()[1]
 
     @app.get("/v1/products/{product_id}")
     async def get_product(product_id: str, _who: Principal = Depends(caller)):

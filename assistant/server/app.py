@@ -187,11 +187,7 @@ def create_app(service: Service) -> FastAPI:
     @app.get("/v1/search")
     async def search(q: str = Query(min_length=1, max_length=500), k: int = Query(10, ge=1, le=100),
                      user: str | None = None, who: Principal = Depends(caller)):  # fmt: skip
-        from retrieval.search.profile import user_profile
-
-        user = acting_user(who, user)
-        profile = await run_in_threadpool(user_profile, service.store, user) if user else None
-        found = await run_in_threadpool(service.engine.searcher.search, q, profile, k)
+        found = await run_in_threadpool(service.search, q, acting_user(who, user), k)
         return found.to_json()
 
     @app.get("/v1/recommendations")

@@ -285,6 +285,17 @@ class Service:
         m.retrieval.observe(result.timings.get("retrieve", 0.0))
         m.tokens.inc(len(result.answer))
 
+    def search(self, q: str, user_id: str | None, k: int = 10):
+        """Hybrid search for `q`, personalized for the user when one is given."""
+        from retrieval.search.profile import user_profile
+
+        profile = user_profile(self.store, user_id) if user_id else None
+        return self.engine.searcher.search(q, profile, k)
+
+    def rules(self):
+        """The service rules in force (return window, delivery days) and today's date."""
+        return self.engine.config.rules, self.engine.today
+
     def recommend(self, user_id: str, k: int = 10) -> list[dict]:
         """Items for a user: the recommender when present, else profile-personalized popular items."""
         from retrieval.search.profile import user_profile
