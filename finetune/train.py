@@ -21,7 +21,6 @@ from typing import Any
 from assistant.llm.weights import write_adapter_card
 
 ALL_LINEAR = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
-ATTENTION = ["q_proj", "k_proj", "v_proj", "o_proj"]
 
 
 @dataclass
